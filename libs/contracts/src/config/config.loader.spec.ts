@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config.loader';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults when nothing is set', () => {
+    const c = loadConfig({}, '/srv/nefos');
+    expect(c.api.port).toBe(8774);
+    expect(c.rapi.port).toBe(5080);
+    expect(c.console.port).toBe(6080);
+    expect(c.dataDir).toBe('/srv/nefos/.run');
+    expect(c.master.queueDir).toBe('/srv/nefos/.run/master/queue');
+    expect(c.identity.tokenTtlSeconds).toBe(3600);
+    expect(c.console.tokenTtlSeconds).toBe(30);
+    expect(c.api.publicUrl).toBe('http://127.0.0.1:8774');
+    expect(c.database.url).toBeUndefined();
+  });
+
+  it('names the variable and the problem when a value is wrong', () => {
+    expect(() => loadConfig({ NEFOS_API_PORT: 'eighty' })).toThrow(
+      /NEFOS_API_PORT="eighty": expected a port number/,
+    );
+    expect(() => loadConfig({ NEFOS_CONSOLE_PORT: '70000' })).toThrow(
+      /NEFOS_CONSOLE_PORT="70000": a port must be between 1 and 65535/,
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(
+      /DATABASE_URL="mysql:\/\/x": expected a URL starting with postgres: or postgresql:/,
+    );
+    expect(() => loadConfig({ NEFOS_HYPERVISOR: 'xen' })).toThrow(/NEFOS_HYPERVISOR="xen"/);
+  });
+
+  it('reports every wrong value at once', () => {
+    try {
+      loadConfig({ NEFOS_API_PORT: 'x', NEFOS_TOKEN_TTL: '-5' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toHaveLength(2);
+    }
+  });
+
+  it('refuses two processes on the same port', () => {
+    expect(() => loadConfig({ NEFOS_API_PORT: '5080' })).toThrow(
+      /NEFOS_RAPI_PORT=5080: the same port as NEFOS_API_PORT/,
+    );
+  });
+
+  it('parses an explicit node list', () => {
+    const c = loadConfig({ NEFOS_NODES: 'node1=qemu:///system, node2=qemu+ssh://host2/system' });
+    expect(c.master.nodes).toEqual([
+      { name: 'node1', uri: 'qemu:///system' },
+      { name: 'node2', uri: 'qemu+ssh://host2/system' },
+    ]);
+    expect(() => loadConfig({ NEFOS_NODES: 'justaname' })).toThrow(/NEFOS_NODES/);
+  });
+
+  it('finds the private services recorded by the launcher when the URLs are unset', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nefos-config-'));
+    writeFileSync(
+      join(dir, 'services.json'),
+      JSON.stringify({
+        databaseUrl: 'postgresql://a@127.0.0.1:1/x',
+        redisUrl: 'redis://127.0.0.1:2',
+      }),
+    );
+    const c = loadConfig({ NEFOS_DATA_DIR: dir });
+    expect(c.database.url).toBe('postgresql://a@127.0.0.1:1/x');
+    expect(
+      loadConfig({ NEFOS_DATA_DIR: dir, DATABASE_URL: 'postgresql://b@h/y' }).database.url,
+    ).toBe('postgresql://b@h/y');
+  });
+});

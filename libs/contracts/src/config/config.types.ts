@@ -1,0 +1,79 @@
+export type HypervisorKind = 'qemu' | 'test';
+export type LogFormat = 'json' | 'pretty' | 'auto';
+
+export interface QuotaDefaults {
+  instances: number;
+  cores: number;
+  ram: number;
+  disk: number;
+  key_pairs: number;
+  metadata_items: number;
+  networks: number;
+  floating_ips: number;
+}
+
+/** Every setting of every Nefos process, validated once at boot. */
+export interface NefosConfig {
+  dataDir: string;
+  listenHost: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  logFormat: LogFormat;
+  database: { url: string | undefined; privatePort: number };
+  redis: { url: string | undefined; privatePort: number; prefix: string };
+  /** How long to wait for a configured Postgres/Redis before giving up. */
+  serviceWaitMs: number;
+  api: { port: number; publicUrl: string; region: string };
+  rapi: {
+    port: number;
+    user: string;
+    password: string | undefined;
+    timeoutMs: number;
+    retries: number;
+  };
+  console: {
+    port: number;
+    publicUrl: string;
+    tokenTtlSeconds: number;
+    maxPerUser: number;
+    maxPerServer: number;
+    maxTotal: number;
+    idleTimeoutSeconds: number;
+    tlsCert: string | undefined;
+    tlsKey: string | undefined;
+  };
+  master: {
+    clusterName: string;
+    hypervisor: HypervisorKind | undefined;
+    virtType: 'kvm' | 'qemu' | undefined;
+    workers: number;
+    /** Explicit node list `name=uri,...`; empty means one local node. */
+    nodes: Array<{ name: string; uri: string }>;
+    queueDir: string;
+    hooksDir: string;
+    imageDir: string;
+    storageDir: string;
+    watchIntervalSeconds: number;
+    metricsPort: number;
+  };
+  eventd: { metricsPort: number };
+  dispatcher: {
+    metricsPort: number;
+    concurrency: number;
+    reconcileIntervalSeconds: number;
+    heartbeatIntervalSeconds: number;
+  };
+  identity: {
+    tokenTtlSeconds: number;
+    adminPassword: string | undefined;
+    loginFailuresPerUser: number;
+    loginFailuresPerAddress: number;
+    loginWindowSeconds: number;
+  };
+  compute: {
+    instancePrefix: string;
+    publicNetworkCidr: string;
+    publicNetworkGateway: string | undefined;
+    stuckAfterSeconds: number;
+  };
+  quotas: QuotaDefaults;
+}

@@ -1,0 +1,3 @@
+export * from './queue-name.enum';
+export * from './event.schemas';
+export * from './job-options';

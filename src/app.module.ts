@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { ConfigModule, LoggerModule, RapiModule, type NefosConfig } from '@nefos/contracts';
+import { DatabaseModule } from '@nefos/database';
+import { FaultFilter } from './common/errors/fault.filter';
+import { RedisModule } from './common/redis/redis.module';
+import { HealthModule } from './health/health.module';
+
+/** The API process: identity, compute, images, networks, admin. Domain modules register here. */
+@Module({})
+export class AppModule {
+  static forRoot(config: NefosConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(logger),
+        DatabaseModule,
+        RedisModule,
+        RapiModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: FaultFilter }],
+    };
+  }
+}
