@@ -107,7 +107,7 @@ describe('npm start (the stack launcher)', () => {
   });
 
   it('names the port and the variable when a port is taken', async () => {
-    const userEnv = {
+    const userEnv: Record<string, string> = {
       ...(await freshUserEnv(env)),
       DATABASE_URL: env.databaseUrl,
       REDIS_URL: env.redisUrl,

@@ -1,0 +1,22 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { ConfigModule, LoggerModule, RapiModule, type NefosConfig } from '@nefos/contracts';
+import { DatabaseModule } from '@nefos/database';
+import { BackendsCommandsModule } from './commands/backends/backends.commands.module';
+
+/** nefos-manage: one module per domain of commands under manage/commands/. */
+@Module({})
+export class ManageModule {
+  static forRoot(config: NefosConfig, logger: Logger): DynamicModule {
+    return {
+      module: ManageModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(logger),
+        DatabaseModule,
+        RapiModule,
+        BackendsCommandsModule,
+      ],
+    };
+  }
+}
