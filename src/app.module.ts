@@ -6,6 +6,7 @@ import { DatabaseModule } from '@nefos/database';
 import { FaultFilter } from './common/errors/fault.filter';
 import { RedisModule } from './common/redis/redis.module';
 import { HealthModule } from './health/health.module';
+import { AuthModule } from './identity/auth/auth.module';
 
 /** The API process: identity, compute, images, networks, admin. Domain modules register here. */
 @Module({})
@@ -19,6 +20,7 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         RapiModule,
+        AuthModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: FaultFilter }],

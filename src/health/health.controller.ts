@@ -1,8 +1,10 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { Public } from '../identity/policy/policy.decorator';
 import { HealthService } from './health.service';
 
 /** Liveness and dependency check for load balancers and operators; no token needed. */
+@Public()
 @Controller('healthz')
 export class HealthController {
   constructor(private readonly health: HealthService) {}
