@@ -1,8 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { PrismaService } from './prisma.service';
 import { BackendRepository } from './repositories';
+import { QuotaStore } from './quotas/quota.store';
 
-const REPOSITORIES = [BackendRepository];
+const REPOSITORIES = [BackendRepository, QuotaStore];
 
 @Global()
 @Module({ providers: [PrismaService, ...REPOSITORIES], exports: [PrismaService, ...REPOSITORIES] })

@@ -5,3 +5,4 @@ export * from './generated/prisma/client';
 export * from './seed/seed';
 export * from './seed/ipv4';
 export * from './repositories';
+export * from './quotas';

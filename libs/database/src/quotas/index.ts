@@ -1,0 +1,3 @@
+export * from './quota.types';
+export * from './quota.errors';
+export * from './quota.store';
