@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { NEFOS_LOGGER, type Logger } from '@nefos/contracts';
+import { InvalidQuotaError, QuotaExceededError } from '@nefos/database';
 import { DomainError, FAULT_STATUS, type FaultName } from './domain.error';
 
 const STATUS_FAULT: Record<number, FaultName> = Object.fromEntries(
@@ -60,6 +61,12 @@ export class FaultFilter implements ExceptionFilter {
       status = exception.status;
       message = exception.message;
       headers = exception.headers;
+    } else if (exception instanceof QuotaExceededError) {
+      status = 403; // Nova answers an over-quota request with 403 forbidden
+      message = exception.message;
+    } else if (exception instanceof InvalidQuotaError) {
+      status = 400;
+      message = exception.message;
     } else if (parsed) {
       ({ status, message } = parsed);
     } else if (exception instanceof HttpException) {
