@@ -55,6 +55,22 @@ const url = (protocols: string[]) =>
     { message: `expected a URL starting with ${protocols.join(' or ')}//` },
   );
 const httpUrl = url(['http:', 'https:']).transform((v) => v.replace(/\/+$/, ''));
+const originList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      url(['http:', 'https:']).refine(
+        (v) => URL.canParse(v) && new URL(v).origin === v,
+        'expected origins such as https://cloud.example.com',
+      ),
+    ),
+  );
 const cidr = z
   .string()
   .regex(
@@ -150,6 +166,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxPerServer: r.get('NEFOS_CONSOLE_MAX_PER_SERVER', positiveInt, 2),
       maxTotal: r.get('NEFOS_CONSOLE_MAX_TOTAL', positiveInt, 200),
       idleTimeoutSeconds: r.get('NEFOS_CONSOLE_IDLE_TIMEOUT', positiveInt, 900),
+      watchIntervalMs: r.get('NEFOS_CONSOLE_WATCH_INTERVAL_MS', positiveInt, 2000),
+      allowedOrigins: r.get('NEFOS_CONSOLE_ALLOWED_ORIGINS', originList, []),
       tlsCert: r.get('NEFOS_CONSOLE_TLS_CERT', z.string().min(1)),
       tlsKey: r.get('NEFOS_CONSOLE_TLS_KEY', z.string().min(1)),
     },

@@ -38,6 +38,10 @@ export interface NefosConfig {
     maxPerServer: number;
     maxTotal: number;
     idleTimeoutSeconds: number;
+    /** How often the proxy re-reads the servers behind open consoles (deleted/stopped closes them). */
+    watchIntervalMs: number;
+    /** Browser origins allowed besides the proxy's own (its public URL and the request's Host). */
+    allowedOrigins: string[];
     tlsCert: string | undefined;
     tlsKey: string | undefined;
   };
