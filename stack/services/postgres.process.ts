@@ -8,6 +8,7 @@ import {
   assertPortFree,
   isRoot,
   postgresBinDir,
+  serviceLog,
   spawnChild,
   stopChild,
   waitFor,
@@ -119,7 +120,7 @@ export async function startPrivatePostgres(
     join(bin, 'postgres'),
     args,
     { cwd: dir, ...postgresIdentity() },
-    (line) => log(`postgres: ${line}`),
+    serviceLog(join(dir, 'postgres.log'), 'postgres', log),
   );
   child.once('exit', (code, signal) => (exited = `postgres exited (${signal ?? code})`));
   const admin = `postgresql://nefos:${encodeURIComponent(pw)}@127.0.0.1:${port}/postgres`;

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 export const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
@@ -136,4 +136,21 @@ export function portAnswers(port: number): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
+}
+
+/**
+ * Keeps a service's whole output in its log file and shows only its errors (our own readiness
+ * probe's "starting up" refusals are expected and not shown).
+ */
+export function serviceLog(
+  file: string,
+  name: string,
+  log: (m: string) => void,
+): (line: string) => void {
+  return (line) => {
+    appendFileSync(file, line + '\n');
+    if (/\b(ERROR|FATAL|PANIC)\b/.test(line) && !/the database system is starting up/.test(line)) {
+      log(`${name}: ${line}`);
+    }
+  };
 }

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import { generateSecret } from '@nefos/contracts';
@@ -6,6 +7,7 @@ import {
   aptInstall,
   assertPortFree,
   commandExists,
+  serviceLog,
   spawnChild,
   stopChild,
   waitFor,
@@ -54,7 +56,7 @@ export async function startPrivateRedis(
       'warning',
     ],
     {},
-    (line) => log(`redis: ${line}`),
+    serviceLog(join(dir, 'redis.log'), 'redis', log),
   );
   child.once('exit', (code, signal) => (exited = `redis-server exited (${signal ?? code})`));
   const url = `redis://:${encodeURIComponent(pw)}@127.0.0.1:${port}/0`;

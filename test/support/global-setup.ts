@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { startTestServices, type TestServices } from './test-services';
 
 declare global {
@@ -7,7 +6,7 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   if (globalThis.__nefosTestServices) return; // medium and e2e projects share one set
-  const services = await startTestServices(join(__dirname, '..', '..'));
+  const services = await startTestServices();
   globalThis.__nefosTestServices = services;
   // Workers are forked after this and inherit these.
   process.env.NEFOS_TEST_ADMIN_DATABASE_URL = services.adminDatabaseUrl;

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { readMigrations, migrate } from '../../libs/database/src/migrations/migration-runner';
 import { startPrivatePostgres } from '../../stack/services/postgres.process';
 import { startPrivateRedis } from '../../stack/services/redis.process';
 import { waitForPostgres, waitForRedis } from '../../stack/services/external.check';
+import { freePort } from './net';
 
 /**
  * Postgres and Redis for the medium and e2e tiers: DATABASE_URL / REDIS_URL when set (the
@@ -19,26 +21,36 @@ export interface TestServices {
   stop(): Promise<void>;
 }
 
-export async function startTestServices(root: string): Promise<TestServices> {
+/**
+ * Each Jest run gets its own private instances (own temp dir, free ports), so that several runs on
+ * one machine never share or stop each other's services.
+ */
+export async function startTestServices(): Promise<TestServices> {
   const stops: Array<() => Promise<void>> = [];
   const log = (m: string): void => {
     if (/error|fatal/i.test(m)) process.stderr.write(`[test-services] ${m}\n`);
   };
   let adminDatabaseUrl = process.env.DATABASE_URL;
   let redisUrl = process.env.REDIS_URL;
-  const dir = join(root, '.run', 'test-services');
-  mkdirSync(dir, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'nefos-test-services-'));
+  chmodSync(dir, 0o755); // the private Postgres runs as the postgres user
+  stops.push(async () => rmSync(dir, { recursive: true, force: true }));
   if (adminDatabaseUrl) {
     await waitForPostgres(adminDatabaseUrl, 15000);
   } else {
-    const pg = await startPrivatePostgres(join(dir, 'postgres'), 55433, 'nefos-test', log);
+    const pg = await startPrivatePostgres(
+      join(dir, 'postgres'),
+      await freePort(),
+      'nefos-test',
+      log,
+    );
     stops.push(pg.stop);
     adminDatabaseUrl = pg.url;
   }
   if (redisUrl) {
     await waitForRedis(redisUrl, 15000);
   } else {
-    const redis = await startPrivateRedis(join(dir, 'redis'), 56380, 'nefos-test', log);
+    const redis = await startPrivateRedis(join(dir, 'redis'), await freePort(), 'nefos-test', log);
     stops.push(redis.stop);
     redisUrl = redis.url;
   }
