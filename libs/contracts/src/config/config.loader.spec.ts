@@ -46,6 +46,19 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the console proxy settings', () => {
+    const c = loadConfig({
+      NEFOS_CONSOLE_WATCH_INTERVAL_MS: '500',
+      NEFOS_CONSOLE_ALLOWED_ORIGINS: 'https://dash.example.com/, http://10.0.0.1:8080',
+    });
+    expect(c.console.watchIntervalMs).toBe(500);
+    expect(c.console.allowedOrigins).toEqual(['https://dash.example.com', 'http://10.0.0.1:8080']);
+    expect(loadConfig({}).console.allowedOrigins).toEqual([]);
+    expect(() =>
+      loadConfig({ NEFOS_CONSOLE_ALLOWED_ORIGINS: 'https://x.example.com/path' }),
+    ).toThrow(/NEFOS_CONSOLE_ALLOWED_ORIGINS/);
+  });
+
   it('parses an explicit node list', () => {
     const c = loadConfig({ NEFOS_NODES: 'node1=qemu:///system, node2=qemu+ssh://host2/system' });
     expect(c.master.nodes).toEqual([
