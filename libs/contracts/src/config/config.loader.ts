@@ -121,6 +121,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const services = readServicesFile(dataDir);
   const apiPort = r.get('NEFOS_API_PORT', port, 8774);
   const consolePort = r.get('NEFOS_CONSOLE_PORT', port, 6080);
+  const rapiPort = r.get('NEFOS_RAPI_PORT', port, 5080);
   const masterDir = join(dataDir, 'master');
 
   const config: NefosConfig = {
@@ -152,7 +153,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       region: r.get('NEFOS_REGION', z.string().min(1), 'RegionOne'),
     },
     rapi: {
-      port: r.get('NEFOS_RAPI_PORT', port, 5080),
+      port: rapiPort,
       user: r.get('NEFOS_RAPI_USER', z.string().regex(/^\S+$/, 'no spaces allowed'), 'nefos'),
       password: r.get('NEFOS_RAPI_PASSWORD', z.string().regex(/^\S+$/, 'no spaces allowed')),
       timeoutMs: r.get('NEFOS_RAPI_TIMEOUT_MS', positiveInt, 10000),
@@ -188,12 +189,18 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       watchIntervalSeconds: r.get('NEFOS_WATCH_INTERVAL', positiveInt, 10),
       metricsPort: r.get('NEFOS_MASTER_METRICS_PORT', port, 9113),
     },
-    eventd: { metricsPort: r.get('NEFOS_EVENTD_METRICS_PORT', port, 9111) },
+    eventd: {
+      metricsPort: r.get('NEFOS_EVENTD_METRICS_PORT', port, 9111),
+      stateDir: r.get('NEFOS_EVENTD_STATE_DIR', z.string().min(1), join(dataDir, 'eventd')),
+      rescanIntervalSeconds: r.get('NEFOS_EVENTD_RESCAN_INTERVAL', nonNegativeInt, 30),
+      rapiUrl: r.get('NEFOS_EVENTD_RAPI_URL', httpUrl, `https://127.0.0.1:${rapiPort}`),
+    },
     dispatcher: {
       metricsPort: r.get('NEFOS_DISPATCHER_METRICS_PORT', port, 9112),
       concurrency: r.get('NEFOS_DISPATCHER_CONCURRENCY', positiveInt, 8),
       reconcileIntervalSeconds: r.get('NEFOS_RECONCILE_INTERVAL', nonNegativeInt, 300),
       heartbeatIntervalSeconds: r.get('NEFOS_HEARTBEAT_INTERVAL', nonNegativeInt, 60),
+      heartbeatBudgetSeconds: r.get('NEFOS_HEARTBEAT_BUDGET', positiveInt, 30),
     },
     identity: {
       tokenTtlSeconds: r.get('NEFOS_TOKEN_TTL', positiveInt, 3600),

@@ -59,12 +59,22 @@ export interface NefosConfig {
     watchIntervalSeconds: number;
     metricsPort: number;
   };
-  eventd: { metricsPort: number };
+  eventd: {
+    metricsPort: number;
+    /** Where eventd keeps its high-water mark (the last moment up to which it published everything). */
+    stateDir: string;
+    /** Full re-read of the queue dir every N seconds besides inotify (0: inotify only). */
+    rescanIntervalSeconds: number;
+    /** RAPI of the master eventd runs beside, for reading instances back after a job. */
+    rapiUrl: string;
+  };
   dispatcher: {
     metricsPort: number;
     concurrency: number;
     reconcileIntervalSeconds: number;
     heartbeatIntervalSeconds: number;
+    /** How long a heartbeat may take end to end before a hop is reported as failed. */
+    heartbeatBudgetSeconds: number;
   };
   identity: {
     tokenTtlSeconds: number;

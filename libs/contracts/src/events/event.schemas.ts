@@ -64,6 +64,8 @@ export const opEventSchema = z.object({
   disks: z.array(diskSchema).optional(),
   beparams: z.record(z.unknown()).optional(),
   hvparams: z.record(z.unknown()).optional(),
+  /** Primary node of the instance, as read back with the NICs. */
+  pnode: z.string().optional(),
 });
 
 export const networkEventSchema = z.object({

@@ -1,3 +1,6 @@
 export * from './queue-name.enum';
 export * from './event.schemas';
 export * from './job-options';
+export * from './heartbeat';
+export * from './dead-letter';
+export * from './event.publisher';

@@ -1,0 +1,162 @@
+import {
+  HEARTBEAT_KIND,
+  OpCode,
+  heartbeatIdFromTag,
+  type EventMessageInput,
+  type GanetiTimestamp,
+  type OpStatus,
+} from '@nefos/contracts';
+import { lastLogMessage, type JobFile, type JobFileOp } from './job-file.parser';
+
+/** One message to publish, and whether the instance must be read back through RAPI first. */
+export interface PendingEvent {
+  message: EventMessageInput;
+  readback: boolean;
+}
+
+/** Successful opcodes after which the instance's NICs, disks and params are read back (§4). */
+const READBACK_OPS = new Set<string>([
+  OpCode.InstanceCreate,
+  OpCode.InstanceStartup,
+  OpCode.InstanceSetParams,
+  OpCode.InstanceReinstall,
+]);
+
+// Op input keys that are not job facts, or may hold secrets (snf-image passwords in osparams).
+const DROPPED_INPUT = new Set([
+  'OP_ID',
+  'reason',
+  'comment',
+  'debug_level',
+  'priority',
+  'depends',
+  'osparams',
+  'osparams_private',
+  'osparams_secret',
+]);
+
+const REQUEST_ID = /req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+/** Opcodes that only read; they change nothing the dispatcher keeps. */
+export function isReadOnlyOp(opId: string): boolean {
+  return (
+    opId.includes('_QUERY') ||
+    opId.startsWith('OP_TEST_') ||
+    opId.startsWith('OP_CLUSTER_VERIFY') ||
+    opId === 'OP_OS_DIAGNOSE' ||
+    opId === 'OP_INSTANCE_CONSOLE' ||
+    opId === 'OP_BACKUP_QUERY'
+  );
+}
+
+/** The API request id in a Ganeti reason trail `[[source, reason, ts], ...]`, if any. */
+export function requestIdFromReason(reason: unknown): string | undefined {
+  if (!Array.isArray(reason)) return undefined;
+  for (let i = reason.length - 1; i >= 0; i--) {
+    const entry = reason[i] as unknown;
+    const texts = Array.isArray(entry) ? entry : [entry];
+    for (const t of texts) {
+      if (typeof t !== 'string') continue;
+      const m = REQUEST_ID.exec(t);
+      if (m) return m[0];
+    }
+  }
+  return undefined;
+}
+
+/** The backend's own timestamp of an op's current status. */
+export function statusTime(
+  job: JobFile,
+  op: JobFileOp,
+  fallback: GanetiTimestamp,
+): GanetiTimestamp {
+  const candidates: Array<GanetiTimestamp | null | undefined> =
+    op.status === 'queued'
+      ? [job.received_timestamp]
+      : op.status === 'waiting'
+        ? [op.start_timestamp, job.received_timestamp]
+        : op.status === 'running'
+          ? [op.exec_timestamp, op.start_timestamp, job.start_timestamp]
+          : [op.end_timestamp, job.end_timestamp, op.exec_timestamp, op.start_timestamp];
+  for (const c of [...candidates, job.received_timestamp]) if (c) return c;
+  return fallback;
+}
+
+function jobFields(op: JobFileOp): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(op.input).filter(([k]) => !DROPPED_INPUT.has(k)));
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+/**
+ * The messages for one op in its current status, or null when the op is nothing the dispatcher
+ * acts on (queries, dry runs other than the heartbeat, ops without an object name).
+ */
+export function buildOpEvent(
+  cluster: string,
+  job: JobFile,
+  opIndex: number,
+  fallbackTime: GanetiTimestamp,
+): PendingEvent | null {
+  const op = job.ops[opIndex];
+  const opId = op.input.OP_ID;
+  if (isReadOnlyOp(opId)) return null;
+  const input = op.input as Record<string, unknown>;
+  const common = {
+    cluster,
+    jobId: job.id,
+    opIndex,
+    operation: opId,
+    status: op.status as OpStatus,
+    eventTime: statusTime(job, op, fallbackTime),
+    logmsg: lastLogMessage(op),
+    result: op.result ?? null,
+    requestId: requestIdFromReason(input.reason),
+  };
+
+  if (opId === 'OP_TAGS_SET' || opId === 'OP_TAGS_DEL') {
+    const tags = Array.isArray(input.tags) ? input.tags : [];
+    const heartbeatId = tags.map(heartbeatIdFromTag).find((id) => id !== null);
+    if (heartbeatId && (input.kind === 'cluster' || input.kind === undefined)) {
+      return {
+        message: {
+          type: 'cluster',
+          ...common,
+          kind: HEARTBEAT_KIND,
+          heartbeatId,
+          jobFields: jobFields(op),
+        },
+        readback: false,
+      };
+    }
+    return null; // tag changes are not state the dispatcher keeps
+  }
+  if (input.dry_run === true) return null;
+
+  if (opId.startsWith('OP_INSTANCE_')) {
+    const instance = str(input.instance_name);
+    if (!instance) return null;
+    return {
+      message: { type: 'op', ...common, instance, jobFields: jobFields(op) },
+      readback: op.status === 'success' && READBACK_OPS.has(opId),
+    };
+  }
+  if (opId.startsWith('OP_NETWORK_')) {
+    const network = str(input.network_name);
+    if (!network) return null;
+    return {
+      message: { type: 'network', ...common, network, jobFields: jobFields(op) },
+      readback: false,
+    };
+  }
+  if (/^OP_(CLUSTER|NODE|GROUP)_/.test(opId)) {
+    const kind = opId.replace(/^OP_/, '').toLowerCase().replace(/_/g, '-');
+    return {
+      message: { type: 'cluster', ...common, kind, jobFields: jobFields(op) },
+      readback: false,
+    };
+  }
+  return null;
+}
