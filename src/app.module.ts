@@ -7,6 +7,8 @@ import { FaultFilter } from './common/errors/fault.filter';
 import { RedisModule } from './common/redis/redis.module';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './identity/auth/auth.module';
+import { IdentityModule } from './identity/identity.module';
+import { QuotasModule } from './quotas/quotas.module';
 
 /** The API process: identity, compute, images, networks, admin. Domain modules register here. */
 @Module({})
@@ -21,6 +23,8 @@ export class AppModule {
         RedisModule,
         RapiModule,
         AuthModule,
+        IdentityModule,
+        QuotasModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: FaultFilter }],

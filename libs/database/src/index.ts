@@ -6,3 +6,8 @@ export * from './seed/seed';
 export * from './seed/ipv4';
 export * from './repositories';
 export * from './quotas';
+export * from './repositories/identity.errors';
+export * from './repositories/user.repository';
+export * from './repositories/project.repository';
+export * from './repositories/role.repository';
+export * from './repositories/identity-admin';

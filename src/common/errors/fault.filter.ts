@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { NEFOS_LOGGER, type Logger } from '@nefos/contracts';
+import { NEFOS_CONFIG, NEFOS_LOGGER, type Logger, type NefosConfig } from '@nefos/contracts';
 import { InvalidQuotaError, QuotaExceededError } from '@nefos/database';
 import { DomainError, FAULT_STATUS, type FaultName } from './domain.error';
 
@@ -47,7 +47,10 @@ function bodyParserFault(err: unknown): { status: number; message: string } | nu
  */
 @Catch()
 export class FaultFilter implements ExceptionFilter {
-  constructor(@Inject(NEFOS_LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(NEFOS_LOGGER) private readonly logger: Logger,
+    @Inject(NEFOS_CONFIG) private readonly config: NefosConfig,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -97,12 +100,11 @@ export class FaultFilter implements ExceptionFilter {
     }
     if (res.headersSent) return;
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-    if (req.originalUrl.startsWith('/identity')) {
+    // A 401 is Keystone's on every service (keystonemiddleware answers it in front of Nova too),
+    // pointing clients at the identity endpoint of the public URL.
+    if (req.originalUrl.startsWith('/identity') || status === 401) {
       if (status === 401)
-        res.setHeader(
-          'WWW-Authenticate',
-          `Keystone uri="${req.protocol}://${req.get('host')}/identity"`,
-        );
+        res.setHeader('WWW-Authenticate', `Keystone uri="${this.config.api.publicUrl}/identity"`);
       res
         .status(status)
         .json({ error: { code: status, title: KEYSTONE_TITLES[status] ?? 'Error', message } });

@@ -8,7 +8,12 @@ import type { RequestWithAuth } from './auth-context';
 import type { AuthContext } from './auth-context';
 import { AuthService } from './auth.service';
 
-function allowed(rule: PolicyRule, auth: AuthContext): boolean {
+/** Whether `auth` may act under `rule`; `params` are the route's (for owner/project rules). */
+export function allowed(
+  rule: PolicyRule,
+  auth: AuthContext,
+  params: Record<string, string | undefined> = {},
+): boolean {
   switch (rule) {
     case 'authenticated':
       return true;
@@ -18,7 +23,24 @@ function allowed(rule: PolicyRule, auth: AuthContext): boolean {
       return auth.projectId !== null && (auth.isAdmin || auth.roles.includes('member'));
     case 'admin':
       return auth.projectId !== null && auth.isAdmin;
+    case 'owner':
+      return (
+        (params.user_id !== undefined && params.user_id === auth.userId) ||
+        (auth.projectId !== null && auth.isAdmin)
+      );
+    case 'project_reader':
+      return (
+        auth.projectId !== null &&
+        (auth.isAdmin || (params.project_id === auth.projectId && auth.roles.length > 0))
+      );
   }
+}
+
+/** Keystone and Nova word a refusal differently; clients show the message as it is. */
+function refusal(action: string): string {
+  return action.startsWith('identity:')
+    ? `You are not authorized to perform the requested action: ${action}.`
+    : `Policy doesn't allow ${action} to be performed.`;
 }
 
 /**
@@ -42,7 +64,8 @@ export class AuthGuard implements CanActivate {
     const action = this.reflector.getAllAndOverride<string>(POLICY_KEY, targets);
     const rule = action ? POLICY_TABLE[action] : undefined;
     if (!rule) throw forbidden(`Policy does not allow ${action ?? 'this action'} to be performed.`);
-    if (!allowed(rule, auth)) throw forbidden(`Policy doesn't allow ${action} to be performed.`);
+    const params = (req.params ?? {}) as Record<string, string | undefined>;
+    if (!allowed(rule, auth, params)) throw forbidden(refusal(action!));
     return true;
   }
 }

@@ -4,10 +4,51 @@
  * - `member`: `member` or `admin` on the scoped project: changes within the project.
  * - `admin`: `admin` on the scoped project: cloud-wide administration.
  * - `authenticated`: any valid token, even unscoped (e.g. validating one's own token).
+ * - `owner`: the user named by the route's `:user_id` (any token of theirs), or an admin.
+ * - `project_reader`: any role on the project named by the route's `:project_id`, or an admin.
  * An endpoint without a `@Policy` and without `@Public` is refused: forgetting is safe.
  */
-export type PolicyRule = 'authenticated' | 'reader' | 'member' | 'admin';
+export type PolicyRule =
+  'authenticated' | 'reader' | 'member' | 'admin' | 'owner' | 'project_reader';
 
 export const POLICY_TABLE: Record<string, PolicyRule> = {
   // Domains append their actions below, grouped by service.
+
+  // identity (Keystone v3/v2.0)
+  'identity:tokens:validate': 'authenticated',
+  'identity:tokens:revoke': 'authenticated',
+  'identity:auth:catalog': 'authenticated',
+  'identity:auth:projects': 'authenticated',
+  'identity:users:list': 'admin',
+  'identity:users:get': 'owner',
+  'identity:users:create': 'admin',
+  'identity:users:update': 'admin',
+  'identity:users:delete': 'admin',
+  'identity:users:change_password': 'owner',
+  'identity:users:projects': 'owner',
+  'identity:projects:list': 'admin',
+  'identity:projects:get': 'project_reader',
+  'identity:projects:create': 'admin',
+  'identity:projects:update': 'admin',
+  'identity:projects:delete': 'admin',
+  'identity:roles:list': 'reader',
+  'identity:roles:get': 'reader',
+  'identity:grants:list': 'admin',
+  'identity:grants:check': 'admin',
+  'identity:grants:create': 'admin',
+  'identity:grants:delete': 'admin',
+  'identity:role_assignments:list': 'admin',
+  'identity:domains:list': 'reader',
+  'identity:domains:get': 'reader',
+  'identity:services:list': 'reader',
+  'identity:endpoints:list': 'reader',
+  'identity:regions:list': 'reader',
+  'identity:v2:tenants': 'authenticated',
+
+  // compute quotas (Nova's os-quota-sets)
+  'compute:os-quota-sets:show': 'project_reader',
+  'compute:os-quota-sets:detail': 'project_reader',
+  'compute:os-quota-sets:defaults': 'reader',
+  'compute:os-quota-sets:update': 'admin',
+  'compute:os-quota-sets:delete': 'admin',
 };
