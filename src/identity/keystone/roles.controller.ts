@@ -58,11 +58,11 @@ export class RolesController {
     const items = rows.map((a) => ({
       role: withNames ? { id: a.role.id, name: a.role.name } : { id: a.role.id },
       user: withNames
-        ? { id: a.user.id, name: a.user.name, domain: { id: a.user.domainId } }
+        ? { id: a.user.id, name: a.user.name, domain: a.user.domain }
         : { id: a.user.id },
       scope: {
         project: withNames
-          ? { id: a.project.id, name: a.project.name, domain: { id: a.project.domainId } }
+          ? { id: a.project.id, name: a.project.name, domain: a.project.domain }
           : { id: a.project.id },
       },
       links: {

@@ -24,6 +24,13 @@ export class IdentityError extends Error {
 export const NO_PASSWORD = '!';
 export const MIN_PASSWORD_LENGTH = 8;
 
+const HOLDING_NAMES = {
+  servers: ['server', 'servers'],
+  networks: ['network', 'networks'],
+  volumes: ['volume', 'volumes'],
+  floatingIps: ['floating IP', 'floating IPs'],
+} as const;
+
 export interface UserInput {
   name: string;
   domainId?: string;
@@ -216,7 +223,10 @@ export class IdentityAdmin {
     const held = await this.projects.holdings(id);
     const left = Object.entries(held).filter(([, n]) => n > 0);
     if (left.length > 0) {
-      const what = left.map(([k, n]) => `${n} ${k.replace(/([A-Z])/g, ' $1').toLowerCase()}`);
+      const what = left.map(([k, n]) => {
+        const [one, many] = HOLDING_NAMES[k as keyof typeof HOLDING_NAMES];
+        return `${n} ${n === 1 ? one : many}`;
+      });
       throw new IdentityError(
         'conflict',
         `Project ${id} still owns ${what.join(', ')}; delete them first.`,

@@ -4,8 +4,8 @@ import type { Role } from '../generated/prisma/client';
 
 export interface AssignmentRow {
   role: { id: string; name: string };
-  user: { id: string; name: string; domainId: string };
-  project: { id: string; name: string; domainId: string };
+  user: { id: string; name: string; domain: { id: string; name: string } };
+  project: { id: string; name: string; domain: { id: string; name: string } };
 }
 
 /** Roles (fixed: admin, member, reader) and their assignments to users on projects. */
@@ -65,8 +65,10 @@ export class RoleRepository {
       where: filter,
       select: {
         role: { select: { id: true, name: true } },
-        user: { select: { id: true, name: true, domainId: true } },
-        project: { select: { id: true, name: true, domainId: true } },
+        user: { select: { id: true, name: true, domain: { select: { id: true, name: true } } } },
+        project: {
+          select: { id: true, name: true, domain: { select: { id: true, name: true } } },
+        },
       },
       orderBy: [{ projectId: 'asc' }, { userId: 'asc' }, { roleId: 'asc' }],
     });
