@@ -184,6 +184,16 @@ describe('console proxy', () => {
       for (const c of [c1, c2, c3]) expect(c.received).toBe(0);
     });
 
+    it("admits a cloud admin to another project's server", async () => {
+      const admin = await createTestIdentity(prisma, { roles: ['admin'] });
+      const serverId = await createServerRow(prisma, owner);
+      const t = await token(serverId, { owner: { ...admin, projectId: owner.projectId } });
+      const client = new RfbTestClient(wsUrl(port, t));
+      expect((await client.handshake()).version).toBe('RFB 003.008\n');
+      client.close();
+      await client.closed;
+    });
+
     it('refuses a browser page from another origin', async () => {
       const serverId = await createServerRow(prisma, owner);
       const t = await token(serverId);

@@ -30,20 +30,30 @@ export class ConsoleAccessRepository {
     return this.prisma.server.findMany({ where: { id: { in: ids } }, select: SERVER_FIELDS });
   }
 
-  /** Pairs `userId/projectId` (of those given) where the user is enabled and holds a role on the enabled project. */
+  /**
+   * The `userId/projectId` pairs (of those given) whose user may still reach the project's
+   * servers: the user is enabled and holds a role on the enabled project, or holds `admin` on
+   * any enabled project (cloud administrators, as the API's `admin` rule).
+   */
   async activeMemberships(
     pairs: Array<{ userId: string; projectId: string }>,
   ): Promise<Set<string>> {
     if (pairs.length === 0) return new Set();
     const rows = await this.prisma.roleAssignment.findMany({
       where: {
-        OR: pairs.map((p) => ({ userId: p.userId, projectId: p.projectId })),
+        userId: { in: [...new Set(pairs.map((p) => p.userId))] },
         user: { enabled: true },
         project: { enabled: true },
       },
-      select: { userId: true, projectId: true },
+      select: { userId: true, projectId: true, role: { select: { name: true } } },
     });
-    return new Set(rows.map((r) => membershipKey(r.userId, r.projectId)));
+    const member = new Set(rows.map((r) => membershipKey(r.userId, r.projectId)));
+    const admins = new Set(rows.filter((r) => r.role.name === 'admin').map((r) => r.userId));
+    return new Set(
+      pairs
+        .filter((p) => admins.has(p.userId) || member.has(membershipKey(p.userId, p.projectId)))
+        .map((p) => membershipKey(p.userId, p.projectId)),
+    );
   }
 
   /** Appends to the server's trail (source `console`), for operators following one server. */
