@@ -7,6 +7,7 @@ import { FaultFilter } from './common/errors/fault.filter';
 import { RedisModule } from './common/redis/redis.module';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './identity/auth/auth.module';
+import { ComputeModule } from './compute/compute.module';
 import { IdentityModule } from './identity/identity.module';
 import { QuotasModule } from './quotas/quotas.module';
 
@@ -25,6 +26,7 @@ export class AppModule {
         AuthModule,
         IdentityModule,
         QuotasModule,
+        ComputeModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: FaultFilter }],
