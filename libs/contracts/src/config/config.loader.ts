@@ -158,6 +158,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       password: r.get('NEFOS_RAPI_PASSWORD', z.string().regex(/^\S+$/, 'no spaces allowed')),
       timeoutMs: r.get('NEFOS_RAPI_TIMEOUT_MS', positiveInt, 10000),
       retries: r.get('NEFOS_RAPI_RETRIES', nonNegativeInt, 2),
+      listenHost: r.get('NEFOS_RAPI_LISTEN_HOST', z.string().min(1), '0.0.0.0'),
+      usersFile: r.get('NEFOS_RAPI_USERS_FILE', z.string().min(1), join(masterDir, 'rapi_users')),
+      certFile: r.get('NEFOS_RAPI_CERT', z.string().min(1), join(masterDir, 'rapi.pem')),
     },
     console: {
       port: consolePort,
@@ -188,6 +191,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       storageDir: r.get('NEFOS_STORAGE_DIR', z.string().min(1), join(masterDir, 'storage')),
       watchIntervalSeconds: r.get('NEFOS_WATCH_INTERVAL', positiveInt, 10),
       metricsPort: r.get('NEFOS_MASTER_METRICS_PORT', port, 9113),
+      configFile: r.get('NEFOS_MASTER_CONFIG', z.string().min(1), join(masterDir, 'config.data')),
+      hooksTimeoutSeconds: r.get('NEFOS_HOOKS_TIMEOUT', positiveInt, 600),
+      jobArchiveAgeSeconds: r.get('NEFOS_JOB_ARCHIVE_AGE', nonNegativeInt, 21600),
+      shutdownTimeoutSeconds: r.get('NEFOS_SHUTDOWN_TIMEOUT', nonNegativeInt, 120),
     },
     eventd: {
       metricsPort: r.get('NEFOS_EVENTD_METRICS_PORT', port, 9111),

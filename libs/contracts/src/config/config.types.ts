@@ -29,6 +29,12 @@ export interface NefosConfig {
     password: string | undefined;
     timeoutMs: number;
     retries: number;
+    /** Address the master's RAPI listens on. */
+    listenHost: string;
+    /** Ganeti-style users file (`user {HA1}hash write`), re-read on SIGHUP. */
+    usersFile: string;
+    /** PEM file holding the RAPI server's key and certificate (self-signed on first start). */
+    certFile: string;
   };
   console: {
     port: number;
@@ -58,6 +64,14 @@ export interface NefosConfig {
     storageDir: string;
     watchIntervalSeconds: number;
     metricsPort: number;
+    /** The cluster configuration (nodes, instances, networks, tags), replaced atomically. */
+    configFile: string;
+    /** Longest a hook may run before it is killed and counted as failed. */
+    hooksTimeoutSeconds: number;
+    /** Finished jobs older than this move to the queue's archive (0: never). */
+    jobArchiveAgeSeconds: number;
+    /** Default ACPI shutdown timeout before a guest is destroyed (Ganeti's 120 s). */
+    shutdownTimeoutSeconds: number;
   };
   eventd: {
     metricsPort: number;
