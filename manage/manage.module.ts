@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { ConfigModule, LoggerModule, RapiModule, type NefosConfig } from '@nefos/contracts';
 import { DatabaseModule } from '@nefos/database';
 import { BackendsCommandsModule } from './commands/backends/backends.commands.module';
+import { IdentityCommandsModule } from './commands/identity/identity.commands.module';
+import { QuotasCommandsModule } from './commands/quotas/quotas.commands.module';
 
 /** nefos-manage: one module per domain of commands under manage/commands/. */
 @Module({})
@@ -16,6 +18,8 @@ export class ManageModule {
         DatabaseModule,
         RapiModule,
         BackendsCommandsModule,
+        IdentityCommandsModule,
+        QuotasCommandsModule,
       ],
     };
   }
