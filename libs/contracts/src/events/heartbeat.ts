@@ -40,6 +40,8 @@ export interface HeartbeatArrival {
   eventTime: [number, number];
   /** When the dispatcher recorded it (ISO). */
   arrivedAt: string;
+  /** The last heartbeats that arrived, newest first: overlapping probes each find their own. */
+  recent?: Array<{ id: string; arrivedAt: string; status: string }>;
 }
 
 export interface HeartbeatSent {

@@ -5,3 +5,7 @@ export * from './flavor.repository';
 export * from './image.repository';
 export * from './keypair.repository';
 export * from './server.repository';
+export * from './server-event.repository';
+export * from './server-resources.repository';
+export * from './system-state.repository';
+export * from './network-event.repository';

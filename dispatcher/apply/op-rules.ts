@@ -1,0 +1,185 @@
+import {
+  FINAL_OP_STATUSES,
+  OpCode,
+  OperState,
+  ServerTask,
+  timestampToMicros,
+  type OpEvent,
+  type OpStatus,
+} from '@nefos/contracts';
+
+/** The fields of a server row the rules read. */
+export interface ServerFacts {
+  operstate: `${OperState}`;
+  deleted: boolean;
+  task: string | null;
+  taskJobId: number | null;
+  backendJobId: number | null;
+  backendJobStatus: string | null;
+  backendOpcode: string | null;
+  backendTime: bigint | null;
+  backendEventTime: bigint | null;
+  launchedAt: Date | null;
+}
+
+export type CommissionOutcome = 'accept' | 'reject';
+
+/** What one op message does to a server (DESIGN.md §5); the executor applies it in order. */
+export interface OpPlan {
+  /** applied: changed state/resources; recorded: bookkeeping only; stale/duplicate: nothing new. */
+  outcome: 'applied' | 'recorded' | 'stale' | 'duplicate';
+  bookkeeping: boolean;
+  state: `${OperState}` | null;
+  /** Set backendTime to the event time (a success or a state change that is newer). */
+  advanceTime: boolean;
+  destroy: boolean;
+  fault: { code: number; message: string; details: string } | null;
+  clearFault: boolean;
+  clearTask: boolean;
+  resize: 'pending' | 'reverted' | null;
+  /** Settle the quota commission that waits for this job. */
+  settle: CommissionOutcome | null;
+  /** Copy NICs, disks, flavor and node from the message. */
+  sync: boolean;
+  /** A failed create: its NICs and volumes are in error too. */
+  resourcesError: boolean;
+  launched: boolean;
+}
+
+/** Ops whose outcome a quota commission waits for. */
+const COMMISSION_OPS = new Set<string>([
+  OpCode.InstanceCreate,
+  OpCode.InstanceRemove,
+  OpCode.InstanceSetParams,
+]);
+
+export function isFinal(status: string): boolean {
+  return (FINAL_OP_STATUSES as readonly string[]).includes(status);
+}
+
+/** The state a successful op leaves; null when it changes no state. */
+export function successState(
+  op: string,
+  jobFields: Record<string, unknown>,
+): `${OperState}` | null {
+  switch (op) {
+    case OpCode.InstanceCreate:
+      return jobFields.start === false ? OperState.Stopped : OperState.Started;
+    case OpCode.InstanceStartup:
+    case OpCode.InstanceReboot:
+      return OperState.Started;
+    case OpCode.InstanceShutdown:
+      return OperState.Stopped;
+    case OpCode.InstanceRemove:
+      return OperState.Destroyed;
+    default:
+      return null;
+  }
+}
+
+/** Ganeti's failure result `["OpPrereqError", ["message", "kind"]]` as text and kind. */
+export function opError(
+  result: unknown,
+  logmsg: string,
+): { errorClass: string | null; message: string; kind: string | null } {
+  if (Array.isArray(result) && typeof result[0] === 'string' && /Error$/.test(result[0])) {
+    const args = Array.isArray(result[1]) ? result[1] : [result[1]];
+    const message = args.filter((a) => typeof a === 'string' && a.length > 0)[0] as
+      string | undefined;
+    const kind = typeof args[1] === 'string' ? args[1] : null;
+    return { errorClass: result[0], message: message ?? (logmsg || result[0]), kind };
+  }
+  if (typeof result === 'string' && result)
+    return { errorClass: null, message: result, kind: null };
+  return { errorClass: null, message: logmsg || 'the backend job failed', kind: null };
+}
+
+/** A remove that failed because the instance is not there: for Nefos, it is gone. */
+export function isUnknownInstance(result: unknown, logmsg: string): boolean {
+  const e = opError(result, logmsg);
+  return (
+    e.kind === 'unknown_entity' ||
+    /instance .*(not known|does not exist|unknown)|unknown instance/i.test(e.message)
+  );
+}
+
+export function planOpEvent(server: ServerFacts, msg: OpEvent): OpPlan {
+  const t = timestampToMicros(msg.eventTime);
+  const plan: OpPlan = {
+    outcome: 'recorded',
+    bookkeeping: server.backendEventTime === null || t >= server.backendEventTime,
+    state: null,
+    advanceTime: false,
+    destroy: false,
+    fault: null,
+    clearFault: false,
+    clearTask: false,
+    resize: null,
+    settle: null,
+    sync: false,
+    resourcesError: false,
+    launched: false,
+  };
+  const duplicate =
+    server.backendEventTime === t &&
+    server.backendJobId === msg.jobId &&
+    server.backendJobStatus === msg.status &&
+    server.backendOpcode === msg.operation;
+  const newer = server.backendTime === null || t > server.backendTime;
+  const status: OpStatus = msg.status;
+  const op = msg.operation;
+
+  if (status === 'success' && newer) {
+    plan.advanceTime = true;
+    plan.sync = true;
+    const state = successState(op, msg.jobFields);
+    if (state === OperState.Destroyed) plan.destroy = true;
+    else if (state) plan.state = state;
+    if (state === OperState.Started && server.launchedAt === null) plan.launched = true;
+  } else if ((status === 'error' || status === 'canceled') && newer) {
+    if (op === OpCode.InstanceCreate) {
+      const e = opError(msg.result, msg.logmsg);
+      plan.advanceTime = true;
+      plan.state = OperState.Error;
+      plan.resourcesError = true;
+      plan.fault = {
+        code: 500,
+        message: status === 'canceled' ? 'The build job was canceled' : e.message,
+        details: [e.errorClass, msg.logmsg].filter(Boolean).join(': ') || e.message,
+      };
+    } else if (
+      op === OpCode.InstanceRemove &&
+      status === 'error' &&
+      (isUnknownInstance(msg.result, msg.logmsg) || server.operstate === OperState.Error)
+    ) {
+      // Nothing left on the backend (a failed build, or removed behind our back): it is gone.
+      plan.advanceTime = true;
+      plan.destroy = true;
+    }
+  }
+  if (plan.state && plan.state !== OperState.Error && server.operstate === OperState.Error) {
+    plan.clearFault = true;
+  }
+
+  const final = isFinal(status);
+  if (final && server.taskJobId === msg.jobId && server.task !== null) {
+    plan.clearTask = true;
+    if (status === 'success' && op === OpCode.InstanceSetParams) {
+      if (server.task === ServerTask.ResizePrep || server.task === ServerTask.ResizeFinish) {
+        plan.resize = 'pending';
+      } else if (server.task === ServerTask.ResizeReverting) {
+        plan.resize = 'reverted';
+      }
+    }
+  }
+  if (final && COMMISSION_OPS.has(op)) {
+    plan.settle = status === 'success' || plan.destroy ? 'accept' : 'reject';
+  }
+
+  const changes =
+    plan.state !== null || plan.destroy || plan.clearTask || plan.advanceTime || plan.settle;
+  if (duplicate && !plan.clearTask) plan.outcome = 'duplicate';
+  else if (changes) plan.outcome = 'applied';
+  else if (!plan.bookkeeping) plan.outcome = 'stale';
+  return plan;
+}

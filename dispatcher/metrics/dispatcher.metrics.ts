@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What the dispatcher exposes on `/metrics`. */
+@Injectable()
+export class DispatcherMetrics {
+  readonly registry = new Registry();
+  readonly processed = new Counter({
+    name: 'nefos_dispatcher_messages_processed_total',
+    help: 'Messages handled, by queue and outcome (applied, recorded, stale, duplicate, ...)',
+    labelNames: ['queue', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly failed = new Counter({
+    name: 'nefos_dispatcher_messages_failed_total',
+    help: 'Processing attempts that failed, by queue',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+  readonly retried = new Counter({
+    name: 'nefos_dispatcher_messages_retried_total',
+    help: 'Failed attempts BullMQ will retry with backoff, by queue',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'nefos_dispatcher_dead_letters_total',
+    help: 'Messages moved to the dead-letter queue, by queue and reason',
+    labelNames: ['queue', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'nefos_dispatcher_event_to_db_seconds',
+    help: "Time from the backend's timestamp of an event to its database update",
+    labelNames: ['queue'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'nefos_dispatcher_queue_depth',
+    help: 'Jobs per queue and state (read at scrape time)',
+    labelNames: ['queue', 'state'] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileFindings = new Gauge({
+    name: 'nefos_dispatcher_reconcile_findings',
+    help: 'Drift found by the last periodic reconciliation, by backend and kind',
+    labelNames: ['backend', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly heartbeatAge = new Gauge({
+    name: 'nefos_dispatcher_heartbeat_round_trip_seconds',
+    help: 'Round trip of the last periodic heartbeat (RAPI -> master -> eventd -> dispatcher)',
+    labelNames: ['backend'] as const,
+    registers: [this.registry],
+  });
+  readonly tasksSwept = new Counter({
+    name: 'nefos_dispatcher_tasks_cleared_late_total',
+    help: 'Tasks cleared after the API stored a job id the dispatcher had already seen end',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'nefos_dispatcher_' });
+  }
+}
