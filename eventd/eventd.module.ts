@@ -56,7 +56,13 @@ export class EventdModule {
         EventdMetrics,
         EventdMetricsEndpoint,
         EventdService,
-        { provide: EVENTD_PUBLISHER, useFactory: () => new EventPublisher(config) },
+        {
+          provide: EVENTD_PUBLISHER,
+          useFactory: () =>
+            new EventPublisher(config, (err) =>
+              logger.warn({ err: err.message }, 'Redis connection trouble'),
+            ),
+        },
         {
           provide: EVENTD_INSTANCE_READER,
           useFactory: () =>

@@ -30,6 +30,8 @@ export class DeadLetterQueue {
     const prefix = config.redis.prefix;
     this.dead = new Queue(DEAD_LETTER_QUEUE, { connection, prefix });
     for (const q of EVENT_QUEUES) this.sources.set(q, new Queue(q, { connection, prefix }));
+    // Connection trouble surfaces as rejected calls; an unheard 'error' event would kill the process.
+    for (const q of [this.dead, ...this.sources.values()]) q.on('error', () => undefined);
   }
 
   /** Records a dead message; recording the same job twice keeps one entry. */

@@ -68,6 +68,7 @@ export class EventWorkers implements OnApplicationBootstrap, OnApplicationShutdo
       DEAD_LETTER_QUEUE,
       new Queue(DEAD_LETTER_QUEUE, { connection, prefix }),
     ]);
+    for (const [, q] of this.depthQueues) q.on('error', () => undefined); // sampled, best effort
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
     void this.sweep();
     this.timers.push(setInterval(() => void this.sweep(), 60_000));

@@ -12,10 +12,12 @@ export class QueueInspector {
   private readonly queues = new Map<QueueName, Queue>();
   constructor(config: NefosConfig) {
     for (const q of EVENT_QUEUES) {
-      this.queues.set(
-        q,
-        new Queue(q, { connection: bullConnection(config), prefix: config.redis.prefix }),
-      );
+      const queue = new Queue(q, {
+        connection: bullConnection(config),
+        prefix: config.redis.prefix,
+      });
+      queue.on('error', () => undefined);
+      this.queues.set(q, queue);
     }
   }
 

@@ -20,10 +20,16 @@ const JOB_NAME: Record<EventMessageInput['type'], EventJobName> = {
 export class EventPublisher {
   private readonly queues = new Map<QueueName, Queue>();
 
-  constructor(config: Pick<NefosConfig, 'redis'>) {
+  constructor(
+    config: Pick<NefosConfig, 'redis'>,
+    /** Connection trouble; publishing itself rejects (and is retried by the caller) meanwhile. */
+    onError: (err: Error) => void = () => undefined,
+  ) {
     const connection = bullConnection(config);
     for (const name of EVENT_QUEUES) {
-      this.queues.set(name, new Queue(name, { connection, prefix: config.redis.prefix }));
+      const queue = new Queue(name, { connection, prefix: config.redis.prefix });
+      queue.on('error', onError);
+      this.queues.set(name, queue);
     }
   }
 
