@@ -322,15 +322,13 @@ describe('Keystone v3 users, projects and role assignments', () => {
   describe('catalog listings', () => {
     it('lists the services and endpoints of the catalog', async () => {
       const services = await http.get('/identity/v3/services').set('X-Auth-Token', admin);
-      expect(services.body.services.map((s: { type: string }) => s.type)).toEqual([
-        'compute',
-        'identity',
-        'image',
-      ]);
+      // Other services (network, volume) add themselves once they exist.
+      const types = services.body.services.map((s: { type: string }) => s.type);
+      expect(types).toEqual(expect.arrayContaining(['compute', 'identity', 'image']));
       const endpoints = await http
         .get('/identity/v3/endpoints?interface=public')
         .set('X-Auth-Token', admin);
-      expect(endpoints.body.endpoints).toHaveLength(3);
+      expect(endpoints.body.endpoints).toHaveLength(types.length);
       const regions = await http.get('/identity/v3/regions').set('X-Auth-Token', admin);
       expect(regions.body.regions[0].id).toBe('RegionOne');
     });
