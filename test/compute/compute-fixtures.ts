@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import request from 'supertest';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { seed, type PrismaClient } from '../../libs/database/src';
@@ -50,4 +51,50 @@ export function fault(res: request.Response): { name: string; code: number; mess
   const [name] = Object.keys(res.body as object);
   const inner = (res.body as Record<string, { code: number; message: string }>)[name];
   return { name, code: inner?.code, message: inner?.message };
+}
+
+/**
+ * A server row as the dispatcher would have left it (state, task, job), for tests of views and of
+ * state rules that must not depend on a running backend.
+ */
+export async function insertServer(
+  prisma: PrismaClient,
+  owner: { projectId: string; userId: string },
+  opts: {
+    name?: string;
+    operstate?: 'BUILD' | 'STARTED' | 'STOPPED' | 'ERROR' | 'DESTROYED';
+    task?: string | null;
+    resizePending?: boolean;
+    oldFlavorId?: string | null;
+    flavorId?: string;
+    deleted?: boolean;
+    hostNode?: string | null;
+    createdAt?: Date;
+  } = {},
+): Promise<string> {
+  const backend = await prisma.backend.findFirstOrThrow();
+  const image = await prisma.image.findFirstOrThrow({ where: { name: 'nefos-tiny' } });
+  const id = crypto.randomUUID();
+  await prisma.server.create({
+    data: {
+      id,
+      name: opts.name ?? `srv-${id.slice(0, 6)}`,
+      projectId: owner.projectId,
+      userId: owner.userId,
+      flavorId: opts.flavorId ?? '1',
+      imageId: image.id,
+      backendId: backend.id,
+      instanceName: `nefos-${id}`,
+      operstate: opts.operstate ?? 'STARTED',
+      task: opts.task ?? null,
+      resizePending: opts.resizePending ?? false,
+      oldFlavorId: opts.oldFlavorId ?? null,
+      backendJobId: 1,
+      hostNode: opts.hostNode === undefined ? 'node1' : opts.hostNode,
+      deleted: opts.deleted ?? false,
+      launchedAt: new Date(),
+      ...(opts.createdAt ? { createdAt: opts.createdAt } : {}),
+    },
+  });
+  return id;
 }

@@ -51,6 +51,19 @@ export function issueMessage(root: string, issue: Issue, input: unknown): string
       return `Invalid input for field/attribute ${field}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_format':
       return `Invalid input for field/attribute ${field}: ${issue.message}`;
+    case 'invalid_union': {
+      // Report the alternative whose type matched (its problem is the useful one), if any.
+      const branch = issue.errors.find((e) => e.length > 0 && e[0].code !== 'invalid_type');
+      if (branch) {
+        const inner = branch[0];
+        return issueMessage(
+          root,
+          { ...inner, path: [...issue.path, ...inner.path] } as Issue,
+          input,
+        );
+      }
+      return `Invalid input for field/attribute ${field}: unexpected ${describe(value)}`;
+    }
     default:
       return `Invalid input for field/attribute ${field}: ${issue.message}`;
   }

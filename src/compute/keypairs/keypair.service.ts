@@ -34,6 +34,9 @@ export class KeyPairService {
   }
 
   async create(auth: AuthContext, name: string, publicKey?: string): Promise<CreatedKeyPair> {
+    // Checked again under the transaction; this spares generating a key for a name in use.
+    if (await this.keypairs.find(auth.userId, name))
+      throw conflict(`Key pair '${name}' already exists.`);
     let material: { publicKey: string; fingerprint: string; type: string; privateKey?: string };
     if (publicKey === undefined) {
       const g = generateRsaKeyPair();

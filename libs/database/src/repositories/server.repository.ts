@@ -179,8 +179,8 @@ export class ServerRepository {
   }): Promise<string> {
     const rows = await this.prisma.$queryRaw<Array<{ status: string }>>`
       SELECT ${STATUS_SQL} AS "status" FROM (SELECT ${row.operstate}::"OperState" AS "operstate",
-        ${row.task}::text AS "task", ${row.deleted} AS "deleted",
-        ${row.resizePending} AS "resizePending") s`;
+        ${row.task}::text AS "task", ${row.deleted}::boolean AS "deleted",
+        ${row.resizePending}::boolean AS "resizePending") s`;
     return rows[0].status;
   }
 
