@@ -5,6 +5,7 @@ import type { PrismaClient } from '@nefos/database';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 import { createTestApiApp } from '../../../test/support/api-app';
 import { createTestIdentity, testPrisma } from '../../../test/support/identity-fixtures';
+import { TokenService } from '../tokens/token.service';
 import {
   ADMIN_PASSWORD,
   createPasswordUser,
@@ -257,6 +258,19 @@ describe('Keystone v3 /identity/v3/auth/tokens', () => {
       expect(locked.status).toBe(429);
       expect(locked.body.error).toMatchObject({ code: 429, title: 'Too Many Requests' });
       expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+      // Naming the user by id or by domain id instead of domain name does not get around it.
+      const byId = await http
+        .post('/identity/v3/auth/tokens')
+        .set('X-Forwarded-For', '198.51.100.11')
+        .send({
+          auth: {
+            identity: {
+              methods: ['password'],
+              password: { user: { id: alice.userId, password: 'alice-password' } },
+            },
+          },
+        });
+      expect(byId.status).toBe(429);
       // Another user is not affected.
       const other = await http
         .post('/identity/v3/auth/tokens')
@@ -371,6 +385,16 @@ describe('Keystone v3 /identity/v3/auth/tokens', () => {
         .set('X-Auth-Token', valid.token)
         .set('X-Subject-Token', expired.token);
       expect(check.status).toBe(404);
+    });
+  });
+
+  describe('expired tokens', () => {
+    it('are deleted a day after they expire, not before', async () => {
+      const old = await createTestIdentity(prisma, { ttlSeconds: -2 * 24 * 3600 });
+      const recent = await createTestIdentity(prisma, { ttlSeconds: -60 });
+      expect(await app.get(TokenService).sweep()).toBeGreaterThanOrEqual(1);
+      expect(await prisma.token.count({ where: { userId: old.userId } })).toBe(0);
+      expect(await prisma.token.count({ where: { userId: recent.userId } })).toBe(1);
     });
   });
 

@@ -85,4 +85,20 @@ export const POLICY_TABLE: Record<string, PolicyRule> = {
   // image (Glance v2 subset)
   'image:images:list': 'reader',
   'image:images:get': 'reader',
+
+  // admin API and dashboard (/admin/api): operators only
+  'admin:overview:get': 'admin',
+  'admin:backends:list': 'admin',
+  'admin:backends:get': 'admin',
+  'admin:backends:update': 'admin',
+  'admin:backends:refresh': 'admin',
+  'admin:nodes:update': 'admin',
+  'admin:servers:list': 'admin',
+  'admin:servers:get': 'admin',
+  'admin:servers:trail': 'admin',
+  'admin:jobs:list': 'admin',
+  'admin:jobs:get': 'admin',
+  'admin:dead-letters:list': 'admin',
+  'admin:dead-letters:replay': 'admin',
+  'admin:dead-letters:delete': 'admin',
 };

@@ -5,7 +5,7 @@ import { RedisService } from '../../common/redis/redis.service';
 
 /** Who is trying to log in: the user as the client named it, and the client's address. */
 export interface LoginAttempt {
-  /** `id:<user id>` or `name:<domain>/<user name>`, so unknown users are counted too. */
+  /** `id:<user id>` for a known user, else the name as given, so unknown users count too. */
   user: string;
   address: string;
 }

@@ -94,15 +94,16 @@ export class TokenService implements OnModuleInit, OnApplicationShutdown {
     address: string,
     opts: { allowExpired?: boolean } = {},
   ): Promise<User> {
+    const found = await this.findUser(ref);
+    // Count a known user's failures by id, however it is named (id, name with domain id or
+    // domain name), so switching forms gains a guesser nothing; unknown names count by name.
     const attempt: LoginAttempt = {
-      user:
-        ref.id !== undefined
-          ? `id:${ref.id}`
-          : `name:${(ref as UserRef).domain?.id ?? `@${(ref as UserRef).domain?.name}`}/${(ref as UserRef).name}`,
+      user: found
+        ? `id:${found.user.id}`
+        : `unknown:${JSON.stringify(ref, ['id', 'name', 'domain'])}`,
       address,
     };
     await this.limiter.check(attempt);
-    const found = await this.findUser(ref);
     // Always run scrypt, against a dummy hash when there is no such user.
     const ok = await verifyPassword(
       password,
