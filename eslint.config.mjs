@@ -51,6 +51,28 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // The admin dashboard's browser modules (served as they are, no bundler).
+    files: ['src/admin/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'sessionStorage',
+          'fetch',
+          'URLSearchParams',
+          'FormData',
+          'AbortController',
+          'TextDecoderStream',
+          'Node',
+          'setTimeout',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['scripts/**/*.js', 'jest.config.js', 'bin/**'],
     languageOptions: {
       globals: {

@@ -10,6 +10,8 @@ import { AuthModule } from './identity/auth/auth.module';
 import { ComputeModule } from './compute/compute.module';
 import { IdentityModule } from './identity/identity.module';
 import { QuotasModule } from './quotas/quotas.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { AdminModule } from './admin/admin.module';
 
 /** The API process: identity, compute, images, networks, admin. Domain modules register here. */
 @Module({})
@@ -28,6 +30,8 @@ export class AppModule {
         QuotasModule,
         ComputeModule,
         HealthModule,
+        MetricsModule,
+        AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: FaultFilter }],
     };

@@ -236,6 +236,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       networks: r.get('NEFOS_QUOTA_NETWORKS', nonNegativeInt, 10),
       floating_ips: r.get('NEFOS_QUOTA_FLOATING_IPS', nonNegativeInt, 10),
     },
+    ops: {
+      metricsToken: r.get(
+        'NEFOS_METRICS_TOKEN',
+        z.string().regex(/^\S{16,}$/, 'at least 16 characters, no spaces'),
+      ),
+      capacityMaxAgeSeconds: r.get('NEFOS_CAPACITY_MAX_AGE', positiveInt, 30),
+      adminRefreshSeconds: r.get('NEFOS_ADMIN_REFRESH', positiveInt, 5),
+    },
   };
 
   if (Boolean(config.console.tlsCert) !== Boolean(config.console.tlsKey)) {

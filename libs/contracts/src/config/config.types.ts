@@ -104,4 +104,13 @@ export interface NefosConfig {
     stuckAfterSeconds: number;
   };
   quotas: QuotaDefaults;
+  /** Operations: `/metrics` on every process and the admin dashboard. */
+  ops: {
+    /** Bearer token every `/metrics` scrape must carry; unset leaves `/metrics` open. */
+    metricsToken: string | undefined;
+    /** Backend and node capacity older than this is re-read through RAPI (scrapes, dashboard). */
+    capacityMaxAgeSeconds: number;
+    /** How often the dashboard's live stream pushes an update. */
+    adminRefreshSeconds: number;
+  };
 }

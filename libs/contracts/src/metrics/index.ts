@@ -1,0 +1,4 @@
+export * from './registry';
+export * from './metrics.server';
+export * from './rapi.metrics';
+export * from './queue.metrics';
