@@ -10,6 +10,7 @@ import { AuthModule } from './identity/auth/auth.module';
 import { ComputeModule } from './compute/compute.module';
 import { IdentityModule } from './identity/identity.module';
 import { QuotasModule } from './quotas/quotas.module';
+import { ConsolesModule } from './consoles/consoles.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AdminModule } from './admin/admin.module';
 
@@ -29,6 +30,7 @@ export class AppModule {
         IdentityModule,
         QuotasModule,
         ComputeModule,
+        ConsolesModule,
         HealthModule,
         MetricsModule,
         AdminModule,

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { z } from 'zod';
 import {
   generateOpaqueToken,
   hashToken,
@@ -15,20 +14,21 @@ import {
   BackendRepository,
   ConsoleAccessRepository,
   ConsoleTokenRepository,
+  type ConsoleServerRow,
 } from '@nefos/database';
 import { badRequest, conflict, DomainError, notFound } from '../common/errors/domain.error';
-import { currentRequestId } from '../common/request/request-id.middleware';
 import type { AuthContext } from '../identity/auth/auth-context';
 import { novncConsoleUrl } from './console-url';
 
 export const VNC_CONSOLE_ACTION = 'os-getVNCConsole';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export type VncConsoleType = 'novnc' | 'xvpvnc';
 
-// Nova's schema: `type` is required and one of these; nothing else is allowed.
-const bodySchema = z
-  .object({ type: z.enum(['novnc', 'xvpvnc']) }, { invalid_type_error: 'must be an object' })
-  .strict();
+/** The server fields a console needs (a compute server row has them all). */
+export type ConsoleServer = Pick<
+  ConsoleServerRow,
+  'id' | 'projectId' | 'operstate' | 'task' | 'deleted' | 'instanceName' | 'backendId'
+> & { resizePending?: boolean };
 
 export interface VncConsole {
   console: { type: 'novnc'; url: string };
@@ -49,22 +49,20 @@ export class VncConsoleService {
     @Inject(NEFOS_LOGGER) private readonly logger: Logger,
   ) {}
 
-  async getConsole(auth: AuthContext, serverId: string, body: unknown): Promise<VncConsole> {
-    const parsed = bodySchema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue.path.length ? issue.path.join('.') : VNC_CONSOLE_ACTION;
-      throw badRequest(`Invalid input for field/attribute ${field}. ${issue.message}`);
-    }
-    if (parsed.data.type === 'xvpvnc') {
+  async getConsole(
+    auth: AuthContext,
+    server: ConsoleServer,
+    type: VncConsoleType,
+    requestId: string | null,
+  ): Promise<VncConsole> {
+    if (type === 'xvpvnc') {
       throw badRequest(
         'Unavailable console type xvpvnc: this cloud offers noVNC consoles only (type novnc).',
       );
     }
-
-    const server = UUID.test(serverId) ? await this.access.server(serverId.toLowerCase()) : null;
-    if (!server || server.deleted || server.projectId !== auth.projectId) {
-      throw notFound(`Instance ${serverId} could not be found.`);
+    // The caller has shown the server is visible; admins may reach other projects' servers.
+    if (server.deleted || (server.projectId !== auth.projectId && !auth.isAdmin)) {
+      throw notFound(`Instance ${server.id} could not be found.`);
     }
     const { status } = viewServerState(server);
     if (status !== 'ACTIVE' || !server.backendId) {
@@ -85,7 +83,7 @@ export class VncConsoleService {
         if (err instanceof RapiError && err.status === 404) {
           throw conflict(`Instance ${server.id} is not known to its backend.`);
         }
-        this.logger.warn({ err, serverId: server.id }, 'backend console lookup failed');
+        this.logger.warn({ err, requestId, serverId: server.id }, 'backend console lookup failed');
         throw unavailable(`The console of instance ${server.id} cannot be reached right now.`);
       });
     if (endpoint.kind !== 'vnc' || !endpoint.host || !validPort(endpoint.port)) {
@@ -93,7 +91,6 @@ export class VncConsoleService {
     }
 
     const token = generateOpaqueToken();
-    const requestId = currentRequestId() ?? null;
     const { expiresAt } = await this.tokens.create({
       hash: hashToken(token),
       serverId: server.id,
