@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { ConfigModule, LoggerModule, RapiModule, type NefosConfig } from '@nefos/contracts';
 import { DatabaseModule } from '@nefos/database';
 import { BackendsCommandsModule } from './commands/backends/backends.commands.module';
+import { FlavorsCommandsModule } from './commands/flavors/flavors.commands.module';
+import { ImagesCommandsModule } from './commands/images/images.commands.module';
 import { IdentityCommandsModule } from './commands/identity/identity.commands.module';
 import { QuotasCommandsModule } from './commands/quotas/quotas.commands.module';
 
@@ -18,6 +20,8 @@ export class ManageModule {
         DatabaseModule,
         RapiModule,
         BackendsCommandsModule,
+        FlavorsCommandsModule,
+        ImagesCommandsModule,
         IdentityCommandsModule,
         QuotasCommandsModule,
       ],
