@@ -148,6 +148,74 @@ describe('Keystone v3 users, projects and role assignments', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('renames and describes a project, refusing a name already taken', async () => {
+    const created = await http
+      .post('/identity/v3/projects')
+      .set('X-Auth-Token', admin)
+      .send({ project: { name: 'to-rename' } });
+    const id = created.body.project.id;
+    const renamed = await http
+      .patch(`/identity/v3/projects/${id}`)
+      .set('X-Auth-Token', admin)
+      .send({ project: { name: 'renamed', description: 'now described', enabled: false } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.project).toMatchObject({
+      id,
+      name: 'renamed',
+      description: 'now described',
+      enabled: false,
+    });
+    const taken = await http
+      .patch(`/identity/v3/projects/${id}`)
+      .set('X-Auth-Token', admin)
+      .send({ project: { name: 'admin' } });
+    expect(taken.status).toBe(409);
+    const nested = await http
+      .post('/identity/v3/projects')
+      .set('X-Auth-Token', admin)
+      .send({ project: { name: 'child', parent_id: id } });
+    expect(nested.status).toBe(400);
+  });
+
+  it("lists a user's projects for the user itself and shows a role", async () => {
+    const mine = await http
+      .get(`/identity/v3/users/${member.userId}/projects`)
+      .set('X-Auth-Token', member.token);
+    expect(mine.status).toBe(200);
+    expect(mine.body.projects.map((p: { id: string }) => p.id)).toEqual([member.projectId]);
+    const theirs = await http
+      .get(`/identity/v3/users/${reader.userId}/projects`)
+      .set('X-Auth-Token', member.token);
+    expect(theirs.status).toBe(403);
+    const role = await http
+      .get(`/identity/v3/roles/${roleId.reader}`)
+      .set('X-Auth-Token', member.token);
+    expect(role.status).toBe(200);
+    expect(role.body.role).toMatchObject({ id: roleId.reader, name: 'reader', domain_id: null });
+    const noRole = await http.get('/identity/v3/roles/nope').set('X-Auth-Token', member.token);
+    expect(noRole.status).toBe(404);
+  });
+
+  it('answers /auth/domains and /auth/system with empty lists, and /auth/catalog only when scoped', async () => {
+    const domains = await http.get('/identity/v3/auth/domains').set('X-Auth-Token', member.token);
+    expect(domains.status).toBe(200);
+    expect(domains.body.domains).toEqual([]);
+    const system = await http.get('/identity/v3/auth/system').set('X-Auth-Token', member.token);
+    expect(system.body.system).toEqual([]);
+    const unscoped = await http
+      .post('/identity/v3/auth/tokens')
+      .send(passwordAuth('admin', ADMIN_PASSWORD, null));
+    const catalog = await http
+      .get('/identity/v3/auth/catalog')
+      .set('X-Auth-Token', unscoped.headers['x-subject-token'] as string);
+    expect(catalog.status).toBe(403);
+    // An unscoped admin token is no admin token.
+    const users = await http
+      .get('/identity/v3/users')
+      .set('X-Auth-Token', unscoped.headers['x-subject-token'] as string);
+    expect(users.status).toBe(403);
+  });
+
   it('answers duplicates with 409, unknown ids with 404 and bad bodies with 400', async () => {
     const dup = await http
       .post('/identity/v3/users')
