@@ -15,22 +15,13 @@ import {
   type Logger,
   type NefosConfig,
 } from '@nefos/contracts';
-import {
-  DatabaseModule,
-  NetworkEventRepository,
-  ServerEventRepository,
-  ServerResourcesRepository,
-  SystemStateRepository,
-} from '@nefos/database';
-import { BackendNames } from './apply/backend-names';
-import { EventRouter } from './apply/event.router';
-import { ResourceSync } from './apply/resource-sync';
-import { ServerEventService } from './apply/server-event.service';
-import { SideEventService } from './apply/side-event.service';
+import { DatabaseModule } from '@nefos/database';
+import { APPLY_PROVIDERS } from './apply/apply.providers';
 import { DispatcherMetrics } from './metrics/dispatcher.metrics';
 import { startMetricsServer } from './metrics/metrics.server';
 import { DeadLetterQueue } from './queue/dead-letter.queue';
 import { DEAD_LETTERS, EventWorkers } from './queue/event.workers';
+import { PeriodicScheduler } from './reconcile/periodic.scheduler';
 import { TaskSweeper } from './tasks/task.sweeper';
 
 /** Serves `/metrics` on the one port the dispatcher opens. */
@@ -54,19 +45,6 @@ class DispatcherMetricsEndpoint implements OnApplicationBootstrap, OnApplication
   }
 }
 
-/** What applies events to the database; shared by the dispatcher and reconciliation (CLI). */
-export const APPLY_PROVIDERS = [
-  ServerEventRepository,
-  ServerResourcesRepository,
-  SystemStateRepository,
-  NetworkEventRepository,
-  BackendNames,
-  ResourceSync,
-  ServerEventService,
-  SideEventService,
-  EventRouter,
-];
-
 @Module({})
 export class DispatcherModule {
   static forRoot(config: NefosConfig, logger: Logger): DynamicModule {
@@ -85,6 +63,7 @@ export class DispatcherModule {
         { provide: DEAD_LETTERS, useFactory: () => new DeadLetterQueue(config) },
         EventWorkers,
         TaskSweeper,
+        PeriodicScheduler,
       ],
     };
   }

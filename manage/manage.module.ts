@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ConfigModule, LoggerModule, RapiModule, type NefosConfig } from '@nefos/contracts';
 import { DatabaseModule } from '@nefos/database';
 import { BackendsCommandsModule } from './commands/backends/backends.commands.module';
+import { EventsCommandsModule } from './commands/events/events.commands.module';
 import { FlavorsCommandsModule } from './commands/flavors/flavors.commands.module';
 import { ImagesCommandsModule } from './commands/images/images.commands.module';
 import { IdentityCommandsModule } from './commands/identity/identity.commands.module';
@@ -20,6 +21,7 @@ export class ManageModule {
         DatabaseModule,
         RapiModule,
         BackendsCommandsModule,
+        EventsCommandsModule,
         FlavorsCommandsModule,
         ImagesCommandsModule,
         IdentityCommandsModule,

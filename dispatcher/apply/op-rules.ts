@@ -135,7 +135,6 @@ export function planOpEvent(server: ServerFacts, msg: OpEvent): OpPlan {
     const state = successState(op, msg.jobFields);
     if (state === OperState.Destroyed) plan.destroy = true;
     else if (state) plan.state = state;
-    if (state === OperState.Started && server.launchedAt === null) plan.launched = true;
   } else if ((status === 'error' || status === 'canceled') && newer) {
     if (op === OpCode.InstanceCreate) {
       const e = opError(msg.result, msg.logmsg);
@@ -157,6 +156,11 @@ export function planOpEvent(server: ServerFacts, msg: OpEvent): OpPlan {
       plan.destroy = true;
     }
   }
+  // Launch time is the first start, whatever order the messages arrive in.
+  if (status === 'success' && successState(op, msg.jobFields) === OperState.Started) {
+    const at = new Date(Number(t / 1000n));
+    plan.launched = server.launchedAt === null || at < server.launchedAt;
+  }
   if (plan.state && plan.state !== OperState.Error && server.operstate === OperState.Error) {
     plan.clearFault = true;
   }
@@ -177,7 +181,12 @@ export function planOpEvent(server: ServerFacts, msg: OpEvent): OpPlan {
   }
 
   const changes =
-    plan.state !== null || plan.destroy || plan.clearTask || plan.advanceTime || plan.settle;
+    plan.state !== null ||
+    plan.destroy ||
+    plan.clearTask ||
+    plan.advanceTime ||
+    plan.settle ||
+    plan.launched;
   if (duplicate && !plan.clearTask) plan.outcome = 'duplicate';
   else if (changes) plan.outcome = 'applied';
   else if (!plan.bookkeeping) plan.outcome = 'stale';

@@ -4,3 +4,4 @@ export * from './job-options';
 export * from './heartbeat';
 export * from './dead-letter';
 export * from './event.publisher';
+export * from './heartbeat.probe';

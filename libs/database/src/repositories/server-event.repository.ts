@@ -125,6 +125,21 @@ export class ServerEventRepository {
       LIMIT ${limit}`;
   }
 
+  flavorById(id: string): Promise<Flavor | null> {
+    return this.prisma.flavor.findUnique({ where: { id } });
+  }
+
+  /** MAC (lower case) -> addresses of each port of a server, for reconciliation. */
+  async portAddresses(serverId: string): Promise<Map<string, string[]>> {
+    const ports = await this.prisma.port.findMany({
+      where: { serverId },
+      include: { addresses: { select: { address: true } } },
+    });
+    return new Map(
+      ports.map((p) => [p.macAddress.toLowerCase(), p.addresses.map((a) => a.address).sort()]),
+    );
+  }
+
   /** Live servers of a backend, for reconciliation. */
   liveServersOfBackend(backendId: string): Promise<Server[]> {
     return this.prisma.server.findMany({ where: { backendId, deleted: false } });

@@ -32,6 +32,14 @@ export class SystemStateRepository {
     return rows[0]?.value ?? null;
   }
 
+  /** The heartbeat could not even be sent: the backend is not healthy, whatever arrived before. */
+  async markHeartbeatFailed(backendName: string): Promise<void> {
+    await this.prisma.backend.updateMany({
+      where: { name: backendName },
+      data: { lastHeartbeatOk: false },
+    });
+  }
+
   async recordHeartbeat(
     backendName: string,
     ok: boolean,
