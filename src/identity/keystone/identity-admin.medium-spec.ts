@@ -239,6 +239,14 @@ describe('Keystone v3 users, projects and role assignments', () => {
       .set('X-Auth-Token', admin)
       .send({ user: { name: 'shorty', password: 'abc' } });
     expect(shortPassword.status).toBe(400);
+    const badDefault = await http
+      .post('/identity/v3/users')
+      .set('X-Auth-Token', admin)
+      .send({ user: { name: 'lost', password: 'lost-password', default_project_id: 'nowhere' } });
+    expect(badDefault.status).toBe(400);
+    expect(badDefault.body.error.message).toBe(
+      'default_project_id nowhere is not a valid project.',
+    );
     const badGrant = await http
       .put(`/identity/v3/projects/${member.projectId}/users/${member.userId}/roles/nope`)
       .set('X-Auth-Token', admin);

@@ -110,7 +110,7 @@ export class IdentityAdmin {
   async createUser(input: UserInput): Promise<User> {
     const domain = await this.domain(input.domainId);
     const name = checkName('user', input.name);
-    if (input.defaultProjectId) await this.findProjectById(input.defaultProjectId);
+    if (input.defaultProjectId) await this.checkDefaultProject(input.defaultProjectId);
     const passwordHash = input.password
       ? await hashPassword(checkPassword(input.password))
       : NO_PASSWORD;
@@ -146,7 +146,7 @@ export class IdentityAdmin {
     if (changes.description !== undefined) data.description = changes.description;
     if (changes.enabled !== undefined) data.enabled = changes.enabled;
     if (changes.defaultProjectId !== undefined) {
-      if (changes.defaultProjectId) await this.findProjectById(changes.defaultProjectId);
+      if (changes.defaultProjectId) await this.checkDefaultProject(changes.defaultProjectId);
       data.defaultProjectId = changes.defaultProjectId;
     }
     if (changes.password !== undefined) {
@@ -271,6 +271,12 @@ export class IdentityAdmin {
     const role = await this.roles.findById(id);
     if (!role) throw new IdentityError('notFound', `Could not find role: ${id}.`);
     return role;
+  }
+
+  private async checkDefaultProject(id: string): Promise<void> {
+    if (!(await this.projects.findById(id))) {
+      throw new IdentityError('invalid', `default_project_id ${id} is not a valid project.`);
+    }
   }
 
   private duplicate(kind: string, name: string, domainId: string): IdentityError {
