@@ -56,6 +56,14 @@ describe('Nova os-quota-sets', () => {
       });
     });
 
+    it('answers under the optional {project_id} path segment too', async () => {
+      const res = await http
+        .get(`/compute/v2.1/${reader.projectId}/os-quota-sets/${reader.projectId}`)
+        .set('X-Auth-Token', reader.token);
+      expect(res.status).toBe(200);
+      expect(res.body.quota_set.id).toBe(reader.projectId);
+    });
+
     it("refuses another project's quota to a non-admin and shows it to an admin", async () => {
       const res = await http
         .get(`/compute/v2.1/os-quota-sets/${member.projectId}`)
