@@ -47,6 +47,7 @@ export function testNodeFile(uri: string): string | null {
 export class NodeRegistry {
   private readonly conns = new Map<string, Promise<HypervisorConnection>>();
   private readonly live = new Map<string, NodeLive>();
+  private readonly notes = new Map<string, { at: number; status: DomainStatus | null }>();
 
   constructor(
     private readonly factory: HypervisorFactory,
@@ -80,9 +81,19 @@ export class NodeRegistry {
 
   /** Asks the node for its host info and domains; records the answer (or the failure). */
   async refresh(node: NodeConfig): Promise<NodeLive> {
+    const started = Date.now();
     try {
       const conn = await this.connection(node);
       const [host, domains] = await Promise.all([conn.hostInfo(), conn.list()]);
+      // What the master itself did while the list was being read is newer than the list.
+      for (const [key, note] of this.notes) {
+        if (note.at < started - 60000) this.notes.delete(key);
+        else if (note.at >= started && key.startsWith(`${node.name}/`)) {
+          const name = key.slice(node.name.length + 1);
+          if (note.status) domains.set(name, note.status);
+          else domains.delete(name);
+        }
+      }
       const live: NodeLive = { reachable: true, host, domains, error: null, at: Date.now() };
       this.live.set(node.name, live);
       return live;
@@ -103,6 +114,7 @@ export class NodeRegistry {
 
   /** Updates the cached state of one domain after the master acted on it. */
   noteDomain(node: string, name: string, status: DomainStatus | null): void {
+    this.notes.set(`${node}/${name}`, { at: Date.now(), status });
     const live = this.live.get(node);
     if (!live) return;
     if (status) live.domains.set(name, status);
