@@ -18,7 +18,7 @@ import {
 import { DatabaseModule } from '@nefos/database';
 import { APPLY_PROVIDERS } from './apply/apply.providers';
 import { DispatcherMetrics } from './metrics/dispatcher.metrics';
-import { startMetricsServer } from './metrics/metrics.server';
+import { startMetricsServer } from '@nefos/contracts/metrics';
 import { DeadLetterQueue } from './queue/dead-letter.queue';
 import { DEAD_LETTERS, EventWorkers } from './queue/event.workers';
 import { PeriodicScheduler } from './reconcile/periodic.scheduler';
@@ -37,6 +37,7 @@ class DispatcherMetricsEndpoint implements OnApplicationBootstrap, OnApplication
       this.metrics.registry,
       this.config.listenHost,
       this.config.dispatcher.metricsPort,
+      { bearerToken: this.config.ops.metricsToken },
     );
     this.log.info({ port: this.config.dispatcher.metricsPort }, 'dispatcher metrics listening');
   }

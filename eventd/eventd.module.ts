@@ -18,7 +18,7 @@ import {
 } from '@nefos/contracts';
 import { EVENTD_INSTANCE_READER, EVENTD_PUBLISHER, EventdService } from './eventd.service';
 import { EventdMetrics } from './metrics/eventd.metrics';
-import { startMetricsServer } from './metrics/metrics.server';
+import { startMetricsServer } from '@nefos/contracts/metrics';
 import { InstanceReader } from './readback/instance.reader';
 
 /** Serves `/metrics` on the one port eventd opens. */
@@ -34,6 +34,7 @@ class EventdMetricsEndpoint implements OnApplicationBootstrap, OnApplicationShut
       this.metrics.registry,
       this.config.listenHost,
       this.config.eventd.metricsPort,
+      { bearerToken: this.config.ops.metricsToken },
     );
     this.log.info({ port: this.config.eventd.metricsPort }, 'eventd metrics listening');
   }

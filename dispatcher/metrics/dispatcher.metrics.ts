@@ -1,10 +1,16 @@
-import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { NEFOS_CONFIG, type NefosConfig } from '@nefos/contracts';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import {
+  QueueDepthReader,
+  createProcessRegistry,
+  registerQueueMetrics,
+} from '@nefos/contracts/metrics';
 
-/** What the dispatcher exposes on `/metrics`. */
+/** What the dispatcher exposes on `/metrics` (queue depths are read from Redis at each scrape). */
 @Injectable()
-export class DispatcherMetrics {
-  readonly registry = new Registry();
+export class DispatcherMetrics implements OnApplicationShutdown {
+  readonly registry = createProcessRegistry('dispatcher');
   readonly processed = new Counter({
     name: 'nefos_dispatcher_messages_processed_total',
     help: 'Messages handled, by queue and outcome (applied, recorded, stale, duplicate, ...)',
@@ -36,12 +42,6 @@ export class DispatcherMetrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
-  readonly queueDepth = new Gauge({
-    name: 'nefos_dispatcher_queue_depth',
-    help: 'Jobs per queue and state (read at scrape time)',
-    labelNames: ['queue', 'state'] as const,
-    registers: [this.registry],
-  });
   readonly reconcileFindings = new Gauge({
     name: 'nefos_dispatcher_reconcile_findings',
     help: 'Drift found by the last periodic reconciliation, by backend and kind',
@@ -59,8 +59,14 @@ export class DispatcherMetrics {
     help: 'Tasks cleared after the API stored a job id the dispatcher had already seen end',
     registers: [this.registry],
   });
+  private readonly depth: QueueDepthReader;
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'nefos_dispatcher_' });
+  constructor(@Inject(NEFOS_CONFIG) config: NefosConfig) {
+    this.depth = new QueueDepthReader(config);
+    registerQueueMetrics(this.registry, this.depth);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.depth.close();
   }
 }

@@ -12,6 +12,8 @@ import {
   type QueueName,
 } from '@nefos/contracts';
 
+const DEAD_LETTERED = 'dead-lettered as';
+
 export interface DeadLetterEntry extends DeadLetter {
   /** Id of the entry in the dead-letter queue (what `queue-retry` takes). */
   id: string;
@@ -37,7 +39,7 @@ export class DeadLetterQueue {
   /** Records a dead message; recording the same job twice keeps one entry. */
   async record(
     queue: QueueName,
-    job: Pick<Job, 'id' | 'name' | 'data' | 'attemptsMade'>,
+    job: Job,
     reason: DeadLetter['reason'],
     failedReason: string,
   ): Promise<string> {
@@ -57,6 +59,8 @@ export class DeadLetterQueue {
       removeOnComplete: false,
       removeOnFail: false,
     });
+    // Marks the original, so the sweep never brings back an entry an operator dropped.
+    await job.log(`${DEAD_LETTERED} ${id}`);
     return id;
   }
 
@@ -114,6 +118,8 @@ export class DeadLetterQueue {
     for (const [queue, source] of this.sources) {
       for (const job of await source.getFailed(0, 999)) {
         if (!job?.id || (await this.has(queue, job.id))) continue;
+        const { logs } = await source.getJobLogs(job.id, 0, 99);
+        if (logs.some((l) => l.startsWith(DEAD_LETTERED))) continue; // recorded, then dropped
         const reason = /stalled/i.test(job.failedReason ?? '') ? 'stalled' : 'exhausted';
         await this.record(queue, job, reason, job.failedReason ?? 'failed');
         added++;

@@ -4,9 +4,8 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  DEAD_LETTER_QUEUE,
   EVENT_QUEUES,
   NEFOS_CONFIG,
   NEFOS_LOGGER,
@@ -36,7 +35,6 @@ function concurrencyFor(queue: QueueName, configured: number): number {
 @Injectable()
 export class EventWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly workers: Worker[] = [];
-  private readonly depthQueues: Array<[string, Queue]> = [];
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -62,24 +60,16 @@ export class EventWorkers implements OnApplicationBootstrap, OnApplicationShutdo
       worker.on('failed', (job, err) => this.onFailed(queue, job, err));
       worker.on('error', (err) => this.log.error({ queue, err: err.message }, 'worker error'));
       this.workers.push(worker);
-      this.depthQueues.push([queue, new Queue(queue, { connection, prefix })]);
     }
-    this.depthQueues.push([
-      DEAD_LETTER_QUEUE,
-      new Queue(DEAD_LETTER_QUEUE, { connection, prefix }),
-    ]);
-    for (const [, q] of this.depthQueues) q.on('error', () => undefined); // sampled, best effort
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
     void this.sweep();
     this.timers.push(setInterval(() => void this.sweep(), 60_000));
-    this.timers.push(setInterval(() => void this.sampleDepth(), 5_000));
     this.log.info({ queues: EVENT_QUEUES }, 'dispatcher consuming');
   }
 
   async onApplicationShutdown(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     await Promise.all(this.workers.map((w) => w.close()));
-    await Promise.all(this.depthQueues.map(([, q]) => q.close()));
     await this.deadLetters.close();
   }
 
@@ -132,19 +122,6 @@ export class EventWorkers implements OnApplicationBootstrap, OnApplicationShutdo
       if (added) this.log.warn({ added }, 'failed messages without a dead-letter entry recorded');
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'dead-letter sweep failed');
-    }
-  }
-
-  private async sampleDepth(): Promise<void> {
-    try {
-      for (const [name, q] of this.depthQueues) {
-        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
-        for (const [state, n] of Object.entries(counts)) {
-          this.metrics.queueDepth.set({ queue: name, state }, n);
-        }
-      }
-    } catch {
-      // Redis away: the gauges keep their last values until it is back
     }
   }
 }

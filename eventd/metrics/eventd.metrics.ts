@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { createProcessRegistry } from '@nefos/contracts/metrics';
 
 /** What eventd exposes on `/metrics` (Prometheus text format). */
 @Injectable()
 export class EventdMetrics {
-  readonly registry = new Registry();
+  readonly registry = createProcessRegistry('eventd');
   readonly published = new Counter({
     name: 'nefos_eventd_events_published_total',
     help: 'Events published to BullMQ, by message type and op status',
@@ -48,8 +49,4 @@ export class EventdMetrics {
     help: 'Every job file change before this time (unix seconds) has been published',
     registers: [this.registry],
   });
-
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'nefos_eventd_' });
-  }
 }
