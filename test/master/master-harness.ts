@@ -105,7 +105,9 @@ export async function startMaster(extra: Record<string, string> = {}): Promise<M
     async job(id) {
       let info: unknown[] | null = null;
       for (let i = 0; i < 120; i++) {
-        const r = await handle.call<{ job_info: unknown[] } | null>('GET', `/2/jobs/${id}/wait`, {
+        const r: RapiResponse<{ job_info: unknown[] } | null> = await handle.call<{
+          job_info: unknown[];
+        } | null>('GET', `/2/jobs/${id}/wait`, {
           body: { fields: ['status'], previous_job_info: info, previous_log_serial: null },
         });
         if (r.status !== 200)
