@@ -1,0 +1,151 @@
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { installHooks } from '../../../hooks/hooks.installer';
+import { seed, type PrismaClient } from '../../../libs/database/src';
+import { createTestIdentity, testPrisma, type TestIdentity } from '../../support/identity-fixtures';
+import { ROOT, startProcess, type RunningProcess } from '../../support/processes';
+import { createTestEnv, type TestEnv } from '../../support/test-env';
+import { eventually } from './queues';
+
+export type Daemon = 'master' | 'eventd' | 'dispatcher' | 'api';
+
+const ENTRY: Record<Daemon, string> = {
+  master: 'dist/master/main.js',
+  eventd: 'dist/eventd/main.js',
+  dispatcher: 'dist/dispatcher/main.js',
+  api: 'dist/src/main.js',
+};
+
+export interface Pipeline {
+  env: TestEnv;
+  prisma: PrismaClient;
+  identity: TestIdentity;
+  procs: Partial<Record<Daemon, RunningProcess>>;
+  start(d: Daemon): Promise<void>;
+  stop(d: Daemon, signal?: NodeJS.Signals): Promise<void>;
+  /** A compute API call as the test user; JSON in and out. */
+  api<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T; headers: Headers }>;
+  /** Output of every process so far (for failure messages). */
+  logs(): string;
+  close(): Promise<void>;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * The whole event pipeline as separate processes on one isolated test env: the cluster master
+ * (libvirt's test driver), eventd, the dispatcher and the API, with the seed (backend, flavors,
+ * image, public network), the hooks installed, and a project with unlimited quota.
+ */
+export async function startPipeline(extra: Record<string, string> = {}): Promise<Pipeline> {
+  const env = await createTestEnv({
+    NEFOS_HYPERVISOR: 'test',
+    NEFOS_WATCH_INTERVAL: '2',
+    NEFOS_RECONCILE_INTERVAL: '0',
+    NEFOS_HEARTBEAT_INTERVAL: '0',
+    NEFOS_LOG_LEVEL: 'warn',
+    ...extra,
+  });
+  const prisma = testPrisma(env.databaseUrl);
+  await seed(prisma, env.config, {
+    adminPassword: env.env.NEFOS_ADMIN_PASSWORD,
+    rapiPassword: env.env.NEFOS_RAPI_PASSWORD,
+    backendHypervisor: 'fake',
+  });
+  installHooks(
+    env.config.master.hooksDir,
+    {
+      redisUrl: env.redisUrl,
+      redisPrefix: env.redisPrefix,
+      cluster: env.config.master.clusterName,
+    },
+    { node: process.execPath, entry: join(ROOT, 'dist/hooks/main.js') },
+  );
+  const identity = await createTestIdentity(prisma, { roles: ['member'] });
+  await prisma.quota.createMany({
+    data: ['instances', 'cores', 'ram', 'disk'].map((resource) => ({
+      projectId: identity.projectId,
+      resource,
+      limit: -1,
+    })),
+  });
+  const procs: Pipeline['procs'] = {};
+  const outputs: string[] = [];
+  const ports: Record<Daemon, number> = {
+    master: env.config.rapi.port,
+    eventd: env.config.eventd.metricsPort,
+    dispatcher: env.config.dispatcher.metricsPort,
+    api: env.config.api.port,
+  };
+  const p: Pipeline = {
+    env,
+    prisma,
+    identity,
+    procs,
+    async start(d) {
+      const proc = startProcess(ENTRY[d], env.env);
+      procs[d] = proc;
+      await eventually(
+        `${d} listening on ${ports[d]}`,
+        async () => {
+          if (proc.child.exitCode !== null) throw new Error(`${d} exited:\n${proc.output()}`);
+          return portOpen(ports[d]);
+        },
+        180_000,
+        200,
+      );
+    },
+    async stop(d, signal = 'SIGTERM') {
+      const proc = procs[d];
+      if (!proc) return;
+      await proc.stop(signal);
+      outputs.push(`--- ${d} (${signal}) ---\n${proc.output()}`);
+      delete procs[d];
+    },
+    async api(method, path, body) {
+      const res = await fetch(`http://127.0.0.1:${ports.api}/compute/v2.1${path}`, {
+        method,
+        headers: {
+          'X-Auth-Token': identity.token,
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return {
+        status: res.status,
+        body: (text ? JSON.parse(text) : {}) as never,
+        headers: res.headers,
+      };
+    },
+    logs() {
+      return [
+        ...outputs,
+        ...Object.entries(procs).map(([d, proc]) => `--- ${d} ---\n${proc!.output()}`),
+      ]
+        .join('\n')
+        .slice(-20000);
+    },
+    async close() {
+      for (const d of ['api', 'dispatcher', 'eventd', 'master'] as Daemon[]) await p.stop(d);
+      await prisma.$disconnect();
+      await env.cleanup();
+    },
+  };
+  for (const d of ['master', 'eventd', 'dispatcher', 'api'] as Daemon[]) await p.start(d);
+  return p;
+}
