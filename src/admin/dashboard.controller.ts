@@ -41,8 +41,6 @@ function read(file: string): Buffer {
 @ApiExcludeController()
 @Controller('admin')
 export class DashboardController {
-  private readonly cache = new Map<string, Buffer>();
-
   @Get()
   page(@Res() res: Response): void {
     this.send(res, 'index.html', 'text/html; charset=utf-8');
@@ -56,11 +54,8 @@ export class DashboardController {
   }
 
   private send(res: Response, file: string, type: string): void {
-    let body = this.cache.get(file);
-    if (!body) {
-      body = read(file);
-      this.cache.set(file, body);
-    }
+    // Read per request (a few KiB, admins only): an upgraded checkout is served at once.
+    const body = read(file);
     res
       .status(200)
       .setHeader('Content-Type', type)

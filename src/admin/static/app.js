@@ -179,8 +179,16 @@ function start() {
 window.addEventListener('hashchange', () => void route());
 document.getElementById('logout').addEventListener('click', () => logout());
 stream.listeners.add((overview) => {
-  // Pages refresh in place on each push, unless the user is answering a confirmation.
-  if (!document.getElementById('confirm').open) current?.live?.(overview);
+  // Pages refresh in place on each push, unless the user is busy with them: answering a
+  // confirmation, typing in a form, or reading an opened op log.
+  const main = document.getElementById('main');
+  const busy =
+    document.getElementById('confirm').open ||
+    main.querySelector('details[open]') ||
+    (document.activeElement &&
+      main.contains(document.activeElement) &&
+      document.activeElement.closest('form'));
+  if (!busy) current?.live?.(overview);
 });
 setUnauthorizedHandler(() => logout('Your session ended: log in again.'));
 if (sessionStorage.getItem(TOKEN_KEY)) start();

@@ -90,3 +90,13 @@ export function usageBar(free, total) {
     h('span', { style: { width: `${used}%` } }),
   );
 }
+
+/** Replaces an element's content; arrays are flattened and empty values skipped. */
+export function show(el, ...children) {
+  el.replaceChildren(
+    ...children
+      .flat(Infinity)
+      .filter((c) => c !== null && c !== undefined && c !== false)
+      .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))),
+  );
+}

@@ -1,6 +1,6 @@
 // Backends and nodes, with drain/offline toggles behind a confirmation.
-import { ago, api, confirmAction, h, mib, usageBar } from './lib.js';
-import { enc, flags, table } from './widgets.js';
+import { ago, api, confirmAction, h, mib, usageBar, show } from './lib.js';
+import { enc, flags, NODE_ROLE, table } from './widgets.js';
 
 // ---------- backends and nodes ----------
 
@@ -21,7 +21,8 @@ export function backends(ctx) {
   };
   const draw = async () => {
     const { backends: list } = await api('/admin/api/backends');
-    ctx.main.replaceChildren(
+    show(
+      ctx.main,
       h('h2', {}, 'Backends and nodes'),
       notice,
       list.map((b) =>
@@ -94,7 +95,7 @@ export function backends(ctx) {
                   'data-offline': String(n.offline),
                 },
                 h('td', {}, n.name),
-                h('td', {}, n.role),
+                h('td', {}, NODE_ROLE[n.role] ?? n.role),
                 h('td', {}, flags(n)),
                 h('td', {}, n.cpus),
                 h(

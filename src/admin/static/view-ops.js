@@ -1,5 +1,5 @@
 // Recent RAPI jobs and the dead-letter queue.
-import { api, confirmAction, fmtTime, h } from './lib.js';
+import { api, confirmAction, fmtTime, h, show } from './lib.js';
 import { badge, enc, table } from './widgets.js';
 
 // ---------- jobs ----------
@@ -8,7 +8,8 @@ export function jobs(ctx) {
   const draw = async () => {
     const status = ctx.query.get('status') ?? '';
     const r = await api(`/admin/api/jobs?limit=100${status ? `&status=${enc(status)}` : ''}`);
-    ctx.main.replaceChildren(
+    show(
+      ctx.main,
       h('h2', {}, 'Recent jobs'),
       r.errors.map((e) => h('p', { class: 'error' }, `${e.backend}: ${e.error}`)),
       table(
@@ -27,16 +28,7 @@ export function jobs(ctx) {
             h(
               'td',
               {},
-              j.oplog.length
-                ? h(
-                    'details',
-                    {},
-                    h('summary', {}, `${j.oplog.length} lines`),
-                    j.oplog.map((l) =>
-                      h('div', { class: 'mono' }, `${fmtTime(l.at)} ${l.message}`),
-                    ),
-                  )
-                : '-',
+              jobLog(j),
               j.opresult
                 .filter(Boolean)
                 .map((x) => h('div', { class: 'error mono' }, JSON.stringify(x))),
@@ -47,6 +39,28 @@ export function jobs(ctx) {
     );
   };
   return { render: draw, live: () => void draw().catch(() => undefined) };
+}
+
+/** The op log, read from the backend when opened (bulk job lists do not carry it). */
+function jobLog(j) {
+  const body = h('div', { class: 'muted' }, 'loading…');
+  const details = h('details', { 'data-testid': 'job-log' }, h('summary', {}, 'op log'), body);
+  details.addEventListener('toggle', async () => {
+    if (!details.open || details.dataset.loaded) return;
+    details.dataset.loaded = 'yes';
+    try {
+      const { job } = await api(`/admin/api/backends/${enc(j.backend)}/jobs/${j.id}`);
+      show(
+        body,
+        job.oplog.length
+          ? job.oplog.map((l) => h('div', { class: 'mono' }, `${fmtTime(l.at)} ${l.message}`))
+          : 'no log lines',
+      );
+    } catch (err) {
+      show(body, h('span', { class: 'error' }, err.message));
+    }
+  });
+  return details;
 }
 
 // ---------- dead letters ----------
@@ -67,7 +81,8 @@ export function deadLetters(ctx) {
   };
   const draw = async () => {
     const r = await api('/admin/api/dead-letters?limit=200');
-    ctx.main.replaceChildren(
+    show(
+      ctx.main,
       h('h2', {}, `Dead letters (${r.total})`),
       notice,
       r.deadLetters.length === 0

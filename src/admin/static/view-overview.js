@@ -1,5 +1,5 @@
 // The front page: counts, stuck servers, backends, queues, heartbeats.
-import { ago, api, fmtTime, h, mib, usageBar } from './lib.js';
+import { ago, api, fmtTime, h, mib, usageBar, show } from './lib.js';
 import { badge, flags, SERVER_HEADERS, serverRow, STATE_LABEL, table } from './widgets.js';
 
 // ---------- overview ----------
@@ -36,7 +36,8 @@ export function overview(ctx) {
         'dead letters',
       ),
     );
-    ctx.main.replaceChildren(
+    show(
+      ctx.main,
       h('h2', {}, 'Overview ', h('span', { class: 'muted' }, `updated ${fmtTime(o.generatedAt)}`)),
       o.problems.length
         ? h(

@@ -1,5 +1,5 @@
 // Servers across projects (paged, filtered) and one server's trail.
-import { api, fmtTime, h } from './lib.js';
+import { api, fmtTime, h, show } from './lib.js';
 import { badge, enc, SERVER_HEADERS, serverRow, STATE_LABEL, table } from './widgets.js';
 
 // ---------- servers ----------
@@ -104,7 +104,8 @@ export function servers(ctx) {
       go(Object.fromEntries(new FormData(form)));
     });
     const prev = markers.length ? markers[markers.length - 1] : null;
-    ctx.main.replaceChildren(
+    show(
+      ctx.main,
       h('h2', {}, 'Servers'),
       form,
       h(
@@ -154,7 +155,8 @@ function inspect(ctx, ref) {
     const t = await api(`/admin/api/servers/${enc(ref)}/trail`);
     const s = t.server;
     const jobs = new Map(t.jobs.map((j) => [j.jobId, j]));
-    ctx.main.replaceChildren(
+    show(
+      ctx.main,
       h('h2', {}, `Server ${s.name} `, badge(s.status), s.stuck ? badge('stuck', 'warn') : null),
       h(
         'dl',

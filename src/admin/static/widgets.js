@@ -13,6 +13,9 @@ export function badge(text, cls) {
   return h('span', { class: `badge ${cls ?? `st-${text}`}` }, text);
 }
 
+/** Ganeti's one-letter node roles. */
+export const NODE_ROLE = { M: 'master', C: 'candidate', R: 'regular', D: 'drained', O: 'offline' };
+
 export function flags(x) {
   return [
     x.drained ? badge('drained', 'warn') : null,
