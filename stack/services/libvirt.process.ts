@@ -55,11 +55,11 @@ export async function ensureLibvirtd(log: (m: string) => void): Promise<(() => v
     );
   }
   const conf = '/etc/libvirt/qemu.conf';
-  if (existsSync(conf)) {
-    const text = readFileSync(conf, 'utf8');
-    // /dev/kvm and our storage dir are root-only here.
-    if (!/^user\s*=\s*"root"/m.test(text))
-      writeFileSync(conf, `${text}\nuser = "root"\ngroup = "root"\n`);
+  // /dev/kvm and our storage dir are root-only here. Some installs lack the file altogether.
+  const text = existsSync(conf) ? readFileSync(conf, 'utf8') : '';
+  if (!/^user\s*=\s*"root"/m.test(text)) {
+    mkdirSync('/etc/libvirt', { recursive: true });
+    writeFileSync(conf, `${text}\nuser = "root"\ngroup = "root"\n`);
   }
   const started: Array<keyof typeof PID_FILES> = [];
   for (const daemon of ['virtlogd', 'libvirtd'] as const) {

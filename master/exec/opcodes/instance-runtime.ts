@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpExecError, OpPrereqError, HooksAbort } from '../../common/ganeti-errors';
 import type {
@@ -99,7 +100,7 @@ export async function defineDomain(
 ): Promise<HypervisorConnection> {
   const node = onlineNode(c, inst);
   const conn = await s.nodes.connection(node);
-  s.disks.nodeDir(node.name);
+  mkdirSync(s.disks.instanceDir(node.name, inst.name), { recursive: true });
   await conn.define(domainXml(domainSpec(s, c, inst, node)));
   return conn;
 }
