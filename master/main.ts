@@ -13,8 +13,22 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(MasterModule.forRoot(config, logger), {
     logger: new PinoNestLogger(logger),
   });
-  // SIGHUP reloads the users file (the daemon handles it); only these two stop the master.
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // SIGTERM/SIGINT: let running jobs finish (the daemon's shutdown hook), then exit 0.
+  // SIGHUP is not a stop signal here: it reloads the RAPI users file.
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((err: Error) => {
+        logger.error({ err: err.message }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 main().catch((err: Error) => {
