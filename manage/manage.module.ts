@@ -8,6 +8,8 @@ import { FlavorsCommandsModule } from './commands/flavors/flavors.commands.modul
 import { ImagesCommandsModule } from './commands/images/images.commands.module';
 import { IdentityCommandsModule } from './commands/identity/identity.commands.module';
 import { QuotasCommandsModule } from './commands/quotas/quotas.commands.module';
+import { NodesCommandsModule } from './commands/nodes/nodes.commands.module';
+import { ServersCommandsModule } from './commands/servers/servers.commands.module';
 
 /** nefos-manage: one module per domain of commands under manage/commands/. */
 @Module({})
@@ -26,6 +28,8 @@ export class ManageModule {
         ImagesCommandsModule,
         IdentityCommandsModule,
         QuotasCommandsModule,
+        NodesCommandsModule,
+        ServersCommandsModule,
       ],
     };
   }

@@ -1,5 +1,15 @@
 import { Module } from '@nestjs/common';
-import { BackendListCommand } from './backend-list.command';
+import { AdminCoreModule } from '../../../src/admin/admin.module';
+import {
+  BackendAddCommand,
+  BackendListCommand,
+  BackendModifyCommand,
+  BackendRemoveCommand,
+} from './backend.commands';
 
-@Module({ providers: [BackendListCommand] })
+/** backend-add/list/modify/remove: the same service the dashboard uses. */
+@Module({
+  imports: [AdminCoreModule],
+  providers: [BackendAddCommand, BackendListCommand, BackendModifyCommand, BackendRemoveCommand],
+})
 export class BackendsCommandsModule {}
