@@ -53,8 +53,10 @@ export class NodeWatcher {
           .map((n) => this.nodes.refresh(n)),
       );
       const next = new Map<string, string>();
+      const held = this.locks.snapshot();
       for (const inst of Object.values(this.config.get().instances)) {
-        const busy = this.locks.snapshot()[`instance/${inst.name}`];
+        // An op on the instance explains any change: only changes nobody asked for are reported.
+        const busy = held[`instance/${inst.name}`];
         const st = instanceStatus(inst, c.nodes[inst.pnode], this.nodes).status;
         next.set(inst.name, st);
         const before = this.statuses.get(inst.name);

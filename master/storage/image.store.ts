@@ -83,14 +83,14 @@ export class ImageStore {
     );
   }
 
-  /** Entries of the store, for `/2/os`-style listings and the CLI. */
+  /** True for the test driver's stand-in, which QEMU cannot boot. */
   isPlaceholder(id: string): boolean {
     return existsSync(join(this.dir, id, PLACEHOLDER));
   }
 
   /**
-   * Makes sure the seeded image exists: built from Debian packages for QEMU (in the background,
-   * creates that name it wait for it), a placeholder the test driver accepts otherwise.
+   * Makes sure the seeded image exists: built from Debian packages for QEMU (in the background;
+   * creates naming it wait for the build), a placeholder the test driver accepts otherwise.
    */
   ensureSeed(hypervisor: 'qemu' | 'test'): Promise<void> {
     const dir = join(this.dir, SEED_IMAGE_ID);
