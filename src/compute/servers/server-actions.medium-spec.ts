@@ -99,6 +99,7 @@ describe('POST /servers/{id}/action', () => {
       ['STARTED', null, { 'os-start': null }, 'vm_state active'],
       ['STOPPED', null, { 'os-stop': null }, 'vm_state stopped'],
       ['STOPPED', null, { reboot: { type: 'SOFT' } }, 'vm_state stopped'],
+      ['STOPPED', null, { reboot: { type: 'HARD' } }, 'vm_state stopped'],
       ['ERROR', null, { 'os-start': null }, 'vm_state error'],
       ['STARTED', null, { confirmResize: null }, 'vm_state active'],
       ['STARTED', null, { revertResize: null }, 'vm_state active'],

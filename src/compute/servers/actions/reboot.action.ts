@@ -4,7 +4,10 @@ import { rebootSchema } from '../server.schemas';
 import { ServerTaskRunner } from '../server-task.runner';
 import { ServerAction, type ServerActionContext, type ServerActionHandler } from './server-action';
 
-/** `{"reboot": {"type": "SOFT"|"HARD"}}`: a hard reboot also starts a stopped or failed server. */
+/**
+ * `{"reboot": {"type": "SOFT"|"HARD"}}`: a hard reboot also recovers a server in ERROR. A stopped
+ * server is started with os-start: the master refuses to reboot an instance marked down.
+ */
 @ServerAction('reboot')
 export class RebootAction implements ServerActionHandler<z.output<typeof rebootSchema>> {
   readonly schema = rebootSchema;
@@ -15,7 +18,7 @@ export class RebootAction implements ServerActionHandler<z.output<typeof rebootS
     const hard = args.type === 'HARD';
     await this.runner.run(ctx.auth, ctx.server.id, {
       action: 'reboot',
-      allowed: hard ? [OperState.Started, OperState.Stopped, OperState.Error] : [OperState.Started],
+      allowed: hard ? [OperState.Started, OperState.Error] : [OperState.Started],
       task: hard ? ServerTask.RebootingHard : ServerTask.Rebooting,
       opcode: OpCode.InstanceReboot,
       submit: (rapi, instance, reason) =>
