@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from '@nefos/contracts/metrics';
 import { SessionRegistry } from '../sessions/session.registry';
 
 /** The proxy's Prometheus metrics, served at `/metrics` on the console port. */
@@ -13,7 +14,8 @@ export class ConsoleMetrics {
 
   constructor(sessions: SessionRegistry) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'nefos_console_' });
+    // promtool-clean process metrics (prom-client names some gauges `_total`).
+    registerProcessMetrics(this.registry, 'console');
     new Gauge({
       name: 'nefos_console_sessions',
       help: 'Console sessions admitted and relaying (or dialling the guest)',

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from '@nefos/contracts/metrics';
 
 /** The master's Prometheus metrics (`nefos_master_*`, base units), served on plain HTTP. */
 export class MasterMetrics {
@@ -84,7 +85,8 @@ export class MasterMetrics {
   private server: Server | null = null;
 
   constructor(private readonly beforeScrape: () => void) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'nefos_master_' });
+    // promtool-clean process metrics (prom-client names some gauges `_total`).
+    registerProcessMetrics(this.registry, 'master');
   }
 
   listen(port: number, host: string): Promise<void> {
