@@ -7,9 +7,22 @@ import { negotiateMicroversion } from './api-version';
 import { ComputeLinks } from './compute-links';
 import type { ComputeRequest } from './compute-request';
 
+/** Postgres cannot store NUL characters: refuse them at the edge rather than fail later. */
+function assertNoNul(value: unknown, where: string, depth = 0): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) throw badRequest(`NUL characters are not allowed in ${where}`);
+  } else if (value !== null && typeof value === 'object' && depth < 32) {
+    for (const [k, v] of Object.entries(value)) {
+      assertNoNul(k, where, depth + 1);
+      assertNoNul(v, where, depth + 1);
+    }
+  }
+}
+
 /**
- * Runs on every compute route after authentication: microversion negotiation (406 above 2.1)
- * and its response headers, the `{project_id}` segment check, and the link builder for views.
+ * Runs on every compute (and image) route after authentication: NUL characters refused,
+ * microversion negotiation (406 above 2.1) and its response headers on `/compute/v2.1`, the
+ * `{project_id}` segment check, and the link builder for views.
  */
 @Injectable()
 export class ComputeApiInterceptor implements NestInterceptor {
@@ -18,8 +31,11 @@ export class ComputeApiInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<ComputeRequest>();
     const res = context.switchToHttp().getResponse<Response>();
-    const info = req.compute ?? { version: 'v2.1' as const, pathProjectId: null };
-    if (info.version === 'v2.1') {
+    assertNoNul(req.params, 'the URL');
+    assertNoNul(req.query, 'the query string');
+    assertNoNul(req.body, 'the request body');
+    const info = req.compute ?? { version: 'v2' as const, pathProjectId: null };
+    if (req.compute?.version === 'v2.1') {
       const version = negotiateMicroversion(req.headers);
       res.setHeader('X-OpenStack-Nova-API-Version', version);
       res.setHeader('OpenStack-API-Version', `compute ${version}`);

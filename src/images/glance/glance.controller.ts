@@ -1,10 +1,11 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { NEFOS_CONFIG, type NefosConfig } from '@nefos/contracts';
 import { badRequest } from '../../common/errors/domain.error';
 import type { AuthContext } from '../../identity/auth/auth-context';
 import { CurrentAuth } from '../../identity/auth/current-auth.decorator';
 import { Policy, Public } from '../../identity/policy/policy.decorator';
+import { ComputeApiInterceptor } from '../../compute/common/compute-api.interceptor';
 import { ImageRegistry } from '../image.registry';
 import { glanceImageView } from './glance-image.view';
 
@@ -41,6 +42,7 @@ function one(query: Query, key: string): string | undefined {
  * images here): version discovery, list with filters and `next` links, show.
  */
 @ApiTags('image (Glance v2)')
+@UseInterceptors(ComputeApiInterceptor)
 @Controller('image')
 export class GlanceController {
   constructor(
