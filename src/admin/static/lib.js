@@ -65,7 +65,7 @@ export function confirmAction(text) {
 export function fmtTime(iso) {
   if (!iso) return '-';
   const d = new Date(iso);
-  return d.toISOString().replace('T', ' ').slice(0, 19);
+  return d.toISOString().replace('T', ' ').slice(0, 23);
 }
 
 export function ago(iso) {
