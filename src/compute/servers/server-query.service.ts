@@ -81,12 +81,12 @@ export class ServerQueryService {
         throw badRequest('Invalid filter: not a valid regular expression');
       throw err;
     }
-    const rows = await this.servers.loadViews(ids);
+    const rows = detail ? await this.servers.loadViews(ids) : await this.servers.loadNames(ids);
     const next = nextLinks(links, detail ? 'servers/detail' : 'servers', query, page, rows);
     return {
-      servers: rows.map((s) =>
-        detail ? serverDetail(s, { links, isAdmin: auth.isAdmin }) : serverSummary(s, links),
-      ),
+      servers: detail
+        ? (rows as ServerWithView[]).map((s) => serverDetail(s, { links, isAdmin: auth.isAdmin }))
+        : rows.map((s) => serverSummary(s, links)),
       ...(next ? { servers_links: next } : {}),
     };
   }

@@ -160,6 +160,17 @@ export class ServerRepository {
     }
   }
 
+  /** Ids and names only, in the given order (list views without details). */
+  async loadNames(ids: string[]): Promise<Array<{ id: string; name: string }>> {
+    if (ids.length === 0) return [];
+    const rows = await this.prisma.server.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, name: true },
+    });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id)).filter((r): r is { id: string; name: string } => !!r);
+  }
+
   async loadViews(ids: string[]): Promise<ServerWithView[]> {
     if (ids.length === 0) return [];
     const rows = await this.prisma.server.findMany({
