@@ -50,16 +50,26 @@ export async function openConsoleInBrowser(
   page.on('pageerror', (e) => consoleErrors.push(e.message));
   await page.goto(url);
   await page.waitForSelector('#status[data-state="connected"]', { timeout: 60000 });
-  // Runs in the page (a string, since this project compiles without the DOM types).
+  // Runs in the page. A function, not a string: the console page's CSP forbids eval. Typed by
+  // hand because this project compiles without the DOM types.
   const litPixels = await page.waitForFunction(
-    `(() => {
-      const canvas = document.querySelector('#screen canvas');
+    () => {
+      type Canvas = {
+        width: number;
+        height: number;
+        getContext(kind: '2d'): {
+          getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+        };
+      };
+      const doc = (globalThis as unknown as { document: { querySelector(s: string): unknown } })
+        .document;
+      const canvas = doc.querySelector('#screen canvas') as Canvas | null;
       if (!canvas || canvas.width === 0) return 0;
-      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
       let lit = 0;
       for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 96) lit++;
       return lit > 200 ? lit : 0;
-    })()`,
+    },
     undefined,
     { timeout: 60000, polling: 250 },
   );
