@@ -94,8 +94,16 @@ class LibvirtConnection implements HypervisorConnection {
   async list(): Promise<Map<string, DomainStatus>> {
     const out = new Map<string, DomainStatus>();
     for (const d of await this.hv.connectListAllDomains()) {
-      const [name, info] = await Promise.all([this.hv.domainGetName(d), this.hv.domainGetInfo(d)]);
-      out.set(name, toStatus(info));
+      try {
+        const [name, info] = await Promise.all([
+          this.hv.domainGetName(d),
+          this.hv.domainGetInfo(d),
+        ]);
+        out.set(name, toStatus(info));
+      } catch (err) {
+        // Undefined between the listing and the look-up: it is simply gone.
+        if (!isNoDomain(err)) throw err;
+      }
     }
     return out;
   }

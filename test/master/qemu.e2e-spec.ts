@@ -66,7 +66,11 @@ describe('cluster master with QEMU (qemu:///system)', () => {
     const create = await m.job(
       (await m.call<number>('POST', '/2/instances?reason=req-qemu', { body })).body,
     );
-    expect(create.status).toBe('success');
+    if (create.status !== 'success')
+      process.stdout.write(`master output:\n${m.proc.output().slice(-6000)}\n`);
+    expect({ status: create.status, result: create.opresult, log: create.oplog }).toMatchObject({
+      status: 'success',
+    });
     const node = create.opresult[0] as string[];
     const dir = join(m.dataDir, 'master', 'storage', node[0], name);
     const serial = join(dir, 'serial.log');
