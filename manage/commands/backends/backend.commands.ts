@@ -1,6 +1,7 @@
 import { Command, Option } from 'nest-commander';
 import { BackendAdminService } from '../../../src/admin/backends/backend-admin.service';
 import { backendView, type BackendView } from '../../../src/admin/backends/backend.view';
+import { CapacityService } from '../../../src/admin/inventory/capacity.service';
 import { FleetRepository } from '../../../src/admin/inventory/fleet.repository';
 import { BaseCommand, CommandError, type JsonOption } from '../base.command';
 import type { Output } from '../../output/output';
@@ -189,19 +190,40 @@ export class BackendModifyCommand extends BackendConnectionCommand {
   }
 }
 
+interface ListOptions extends JsonOption {
+  cached?: boolean;
+}
+
 @Command({
   name: 'backend-list',
-  description: 'list the backends (clusters) servers can be placed on, with capacity',
+  description:
+    'list the backends (clusters) servers can be placed on, with capacity re-read through RAPI when older than NEFOS_CAPACITY_MAX_AGE',
 })
-export class BackendListCommand extends BaseCommand {
-  constructor(private readonly fleet: FleetRepository) {
+export class BackendListCommand extends BaseCommand<ListOptions> {
+  constructor(
+    private readonly fleet: FleetRepository,
+    private readonly capacity: CapacityService,
+  ) {
     super();
   }
 
-  protected async execute(_args: string[], o: JsonOption, out: Output): Promise<void> {
+  protected async execute(_args: string[], o: ListOptions, out: Output): Promise<void> {
+    if (!o.cached) {
+      for (const r of await this.capacity.refreshStale()) {
+        if (!r.ok) process.stderr.write(`warning: capacity of ${r.backend} not read: ${r.error}\n`);
+      }
+    }
     const list = (await this.fleet.backends()).map(backendView);
     if (o.json) out.list(list as unknown as Array<Record<string, unknown>>);
     else out.list(list.map(row), COLUMNS);
+  }
+
+  @Option({
+    flags: '--cached',
+    description: 'show the capacity as last read, without asking the backends',
+  })
+  parseCached(): boolean {
+    return true;
   }
 }
 
