@@ -106,16 +106,17 @@ export async function startMaster(extra: Record<string, string> = {}): Promise<M
       let info: unknown[] | null = null;
       let serial: number | null = null;
       for (let i = 0; i < 600; i++) {
-        const r: RapiResponse<{ job_info: unknown[] } | null> = await handle.call<{
-          job_info: unknown[];
-        } | null>('GET', `/2/jobs/${id}/wait`, {
-          body: { fields: ['status'], previous_job_info: info, previous_log_serial: serial },
-        });
+        const r: RapiResponse<{ job_info: unknown[]; log_entries: Array<[number]> } | null> =
+          await handle.call<{
+            job_info: unknown[];
+          } | null>('GET', `/2/jobs/${id}/wait`, {
+            body: { fields: ['status'], previous_job_info: info, previous_log_serial: serial },
+          });
         if (r.status !== 200)
           throw new Error(`wait for job ${id}: ${r.status} ${JSON.stringify(r.body)}`);
         if (r.body) {
           info = r.body.job_info;
-          const entries = (r.body as { log_entries: Array<[number]> }).log_entries;
+          const entries = r.body.log_entries;
           if (entries.length) serial = entries[entries.length - 1][0];
         }
         if (info && ['success', 'error', 'canceled'].includes(String(info[0]))) break;
