@@ -106,12 +106,14 @@ export async function startMaster(extra: Record<string, string> = {}): Promise<M
       let info: unknown[] | null = null;
       let serial: number | null = null;
       for (let i = 0; i < 600; i++) {
-        const r: RapiResponse<{ job_info: unknown[]; log_entries: Array<[number]> } | null> =
-          await handle.call<{
-            job_info: unknown[];
-          } | null>('GET', `/2/jobs/${id}/wait`, {
+        type WaitAnswer = { job_info: unknown[]; log_entries: Array<[number]> } | null;
+        const r: RapiResponse<WaitAnswer> = await handle.call<WaitAnswer>(
+          'GET',
+          `/2/jobs/${id}/wait`,
+          {
             body: { fields: ['status'], previous_job_info: info, previous_log_serial: serial },
-          });
+          },
+        );
         if (r.status !== 200)
           throw new Error(`wait for job ${id}: ${r.status} ${JSON.stringify(r.body)}`);
         if (r.body) {
