@@ -307,7 +307,11 @@ export class EventdService implements OnApplicationBootstrap, OnApplicationShutd
     const [s, us] = message.eventTime;
     this.metrics.lag.observe(Math.max(0, Date.now() / 1000 - (s + us / 1e6)));
     this.log.debug(
-      { jobId, instance: 'instance' in message ? message.instance : undefined },
+      {
+        jobId,
+        instance: 'instance' in message ? message.instance : undefined,
+        requestId: message.requestId,
+      },
       'published',
     );
   }

@@ -172,7 +172,14 @@ export class ServerEventService {
         },
       });
       this.log.info(
-        { server: server.id, from: server.operstate, to: newState, jobId: msg.jobId, source },
+        {
+          server: server.id,
+          from: server.operstate,
+          to: newState,
+          jobId: msg.jobId,
+          source,
+          requestId: msg.requestId,
+        },
         'server state changed',
       );
     }

@@ -178,6 +178,15 @@ describe('GET /metrics of every process', () => {
       route: '/compute/v2.1/servers',
       status: 202,
     });
+    // One grep: the dispatcher's state change carries the same id (eventd read it from the job).
+    const dispatcherLine = log
+      .split('\n')
+      .find((l) => l.includes(created.requestId) && l.includes('"process":"dispatcher"'));
+    expect(JSON.parse(dispatcherLine!)).toMatchObject({
+      requestId: created.requestId,
+      msg: 'server state changed',
+      to: 'STARTED',
+    });
     const trail = await ops.call('GET', `/admin/api/servers/${created.id}/trail`);
     const chain = trail.body.requests.find(
       (r: { requestId: string }) => r.requestId === created.requestId,
