@@ -98,6 +98,60 @@ describe('master job execution', () => {
     });
   });
 
+  describe('cancel', () => {
+    let m: MasterHandle;
+    beforeAll(async () => {
+      m = await startMaster();
+      hook(join(m.dataDir, 'master', 'hooks', 'instance-reboot-pre.d'), '10-slow', 'sleep 1');
+    });
+    afterAll(() => m.stop());
+
+    it('cancels a job waiting for its locks; the running one is not cancelable and goes on', async () => {
+      expect(
+        (
+          await m.job(
+            (await m.call<number>('POST', '/2/instances', { body: createBody('nefos-c1') })).body,
+          )
+        ).status,
+      ).toBe('success');
+      const first = (await m.call<number>('POST', '/2/instances/nefos-c1/reboot')).body;
+      const second = (await m.call<number>('POST', '/2/instances/nefos-c1/reboot')).body;
+      for (
+        let i = 0;
+        i < 100 &&
+        (await m.call<{ status: string }>('GET', `/2/jobs/${second}`)).body.status !== 'waiting';
+        i++
+      ) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect((await m.call('DELETE', `/2/jobs/${first}`)).body).toEqual([
+        false,
+        `Job ${first} is no longer waiting in the queue`,
+      ]);
+      expect((await m.call('DELETE', `/2/jobs/${second}`)).body).toEqual([
+        true,
+        `Job ${second} will be canceled`,
+      ]);
+      const [j1, j2] = [await m.job(first), await m.job(second)];
+      expect(j1.status).toBe('success');
+      expect(j2).toMatchObject({
+        status: 'canceled',
+        opstatus: ['canceled'],
+        opresult: ['Job canceled by request'],
+      });
+    });
+
+    it('checks a create with dry-run without creating anything', async () => {
+      const job = await m.job(
+        (await m.call<number>('POST', '/2/instances?dry-run=1', { body: createBody('nefos-dry') }))
+          .body,
+      );
+      expect(job.status).toBe('success');
+      expect(job.ops[0].dry_run).toBe(true);
+      expect((await m.call('GET', '/2/instances/nefos-dry')).status).toBe(404);
+    });
+  });
+
   describe('a master killed with SIGKILL during a burst of 50 creates', () => {
     let m: MasterHandle;
     beforeAll(async () => {
