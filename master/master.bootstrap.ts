@@ -66,10 +66,14 @@ export function loadOrInitCluster(
   logger: Logger,
 ): ClusterConfigStore {
   const store = new ClusterConfigStore(settings.master.configFile);
+  const existing = store.exists() ? store.load() : null;
+  // The local node keeps the name it was given, even if the host name changes later.
+  const localName =
+    Object.values(existing?.nodes ?? {}).find((n) => n.local)?.name ?? localNodeName();
   const wanted = settings.master.nodes.length
     ? settings.master.nodes.map((n) => ({ ...n, local: false }))
-    : [{ name: localNodeName(), uri: '', local: true }];
-  if (!store.exists()) {
+    : [{ name: localName, uri: '', local: true }];
+  if (!existing) {
     store.init({
       name: settings.master.clusterName,
       master_node: wanted[0].name,

@@ -19,6 +19,8 @@ import { NodeRegistry, testNodeFile } from './nodes/node.registry';
 import { NodeWatcher } from './nodes/node.watcher';
 import { JobQueue } from './queue/job-queue.service';
 import { JobQueueStore } from './queue/job-queue.store';
+import { jobStatus } from './queue/job-status';
+import type { QueuedJob } from './queue/job.types';
 import { ensureRapiCert } from './rapi/rapi-cert';
 import { RapiContext } from './rapi/rapi.context';
 import { RapiServer } from './rapi/rapi.server';
@@ -114,11 +116,13 @@ export class MasterDaemon implements OnApplicationBootstrap, BeforeApplicationSh
     );
     await this.restoreDomains(services);
     const jobs = queue.load();
+    queue.on('finished', (job: QueuedJob) => {
+      const opcode = job.ops[0].input.OP_ID;
+      metrics.jobs.inc({ opcode, status: jobStatus(job) });
+      const [a, b] = [job.start_timestamp ?? job.received_timestamp, job.end_timestamp];
+      if (b) metrics.jobDuration.observe({ opcode }, b[0] - a[0] + (b[1] - a[1]) / 1e6);
+    });
     this.executor = new JobExecutor(queue, services, s.master.workers, this.logger, {
-      jobFinished: (op, status, secs) => {
-        metrics.jobs.inc({ opcode: op, status });
-        metrics.jobDuration.observe({ opcode: op }, secs);
-      },
       workers: (busy) => metrics.runningWorkers.set(busy),
     });
     const resume = await recoverJobs(jobs, queue, services, this.logger);

@@ -12,7 +12,6 @@ import { commonParams } from './opcodes/schemas';
 const COMMON_KEYS = new Set(['OP_ID', ...Object.keys(commonParams)]);
 
 export interface ExecutorMetrics {
-  jobFinished(opId: string, status: string, seconds: number): void;
   workers(busy: number): void;
 }
 
@@ -80,12 +79,6 @@ export class JobExecutor {
       const ok = await this.runOp(job.id, i, signal);
       if (!ok) return;
     }
-    const first = job.ops[0];
-    this.metrics.jobFinished(
-      first.input.OP_ID,
-      jobStatus(job),
-      seconds(job.start_timestamp, job.end_timestamp),
-    );
   }
 
   private async runOp(jobId: number, index: number, signal: AbortSignal): Promise<boolean> {
@@ -109,12 +102,6 @@ export class JobExecutor {
             : encodeError(new OpExecError('Preceding opcode failed')),
         );
       });
-      const done = this.queue.get(jobId)!;
-      this.metrics.jobFinished(
-        done.ops[0].input.OP_ID,
-        jobStatus(done),
-        seconds(done.start_timestamp, done.end_timestamp),
-      );
       return false;
     };
     try {
@@ -183,9 +170,4 @@ export class JobExecutor {
       commit: (mutate, result) => s.config.update(mutate, { key: `${jobId}/${opIndex}`, result }),
     };
   }
-}
-
-function seconds(a: [number, number] | null, b: [number, number] | null): number {
-  if (!a || !b) return 0;
-  return b[0] - a[0] + (b[1] - a[1]) / 1e6;
 }
