@@ -1,5 +1,20 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../support/processes';
 import { sample, scrape, startOpsStack, type OpsStack } from './support/ops-stack';
+
+interface GrafanaPanel {
+  id: number;
+  title: string;
+  targets?: Array<{ expr: string }>;
+}
+
+const dashboard = JSON.parse(readFileSync(join(ROOT, 'docs', 'grafana', 'nefos.json'), 'utf8')) as {
+  panels: GrafanaPanel[];
+};
+const dashboardExprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
 
 /** promtool's verdict on a metrics page: '' when clean, else its complaints. */
 function promtool(text: string): string {
@@ -198,5 +213,46 @@ describe('GET /metrics of every process', () => {
     expect(listed.body.jobs.find((j: { id: number }) => j.id === chain.jobIds[0]).requestId).toBe(
       created.requestId,
     );
+  });
+
+  describe('docs/grafana/nefos.json', () => {
+    it('holds PromQL that promtool parses (as recording rules)', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'nefos-grafana-'));
+      try {
+        const rules = {
+          groups: [
+            {
+              name: 'dashboard',
+              rules: dashboardExprs.map((expr, i) => ({
+                record: `nefos:dashboard:${i}`,
+                expr: expr.replace(/\$__rate_interval/g, '5m').replace(/\$backend/g, '.*'),
+              })),
+            },
+          ],
+        };
+        const file = join(dir, 'rules.yml'); // JSON is YAML
+        writeFileSync(file, JSON.stringify(rules));
+        expect(() =>
+          execFileSync('promtool', ['check', 'rules', file], { stdio: 'pipe' }),
+        ).not.toThrow();
+        expect(new Set(dashboard.panels.map((p) => p.id)).size).toBe(dashboard.panels.length);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('uses only series that some process declares', () => {
+      const declared = new Set(
+        Object.values(pages).flatMap((t) => [...t.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1])),
+      );
+      const used = new Set(
+        dashboardExprs.flatMap((e) => [...e.matchAll(/\b(nefos_[a-z0-9_]+)/g)].map((m) => m[1])),
+      );
+      const missing = [...used].filter(
+        (name) => !declared.has(name.replace(/_(bucket|count|sum)$/, '')),
+      );
+      expect(missing).toEqual([]);
+      expect(used.size).toBeGreaterThan(40);
+    });
   });
 });
