@@ -4,6 +4,18 @@ import { badge, flags, SERVER_HEADERS, serverRow, STATE_LABEL, table } from './w
 
 // ---------- overview ----------
 
+/** A state record in one line: scalar fields as `key value`, lists as their length. */
+function summarize(value) {
+  if (value === null || typeof value !== 'object') return String(value);
+  return Object.entries(value)
+    .map(([k, v]) => {
+      if (Array.isArray(v)) return `${k}: ${v.length}`;
+      if (v && typeof v === 'object') return `${k}: ${JSON.stringify(v)}`;
+      return `${k}: ${v}`;
+    })
+    .join(' · ');
+}
+
 export function overview(ctx) {
   const draw = (o) => {
     const cards = Object.entries(o.servers.byState).map(([state, n]) =>
@@ -134,7 +146,7 @@ export function overview(ctx) {
                 {},
                 h('td', { class: 'mono' }, r.key),
                 h('td', {}, ago(r.updatedAt)),
-                h('td', { class: 'mono' }, JSON.stringify(r.value)),
+                h('td', { class: 'mono' }, summarize(r.value)),
               ),
             ),
           )
