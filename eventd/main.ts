@@ -9,6 +9,10 @@ async function main(): Promise<void> {
     logger: new PinoNestLogger(logger),
   });
   app.enableShutdownHooks();
+  // An orderly stop flushes what is pending; if Redis or Postgres is gone it must not hang forever.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => process.exit(0), 15_000).unref());
+  }
 }
 
 main().catch((err: Error) => {

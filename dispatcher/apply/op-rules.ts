@@ -144,7 +144,12 @@ export function planOpEvent(server: ServerFacts, msg: OpEvent): OpPlan {
       plan.fault = {
         code: 500,
         message: status === 'canceled' ? 'The build job was canceled' : e.message,
-        details: [e.errorClass, msg.logmsg].filter(Boolean).join(': ') || e.message,
+        details: [
+          `${e.errorClass ?? 'error'}${e.kind ? ` (${e.kind})` : ''}: ${e.message}`,
+          msg.logmsg && msg.logmsg !== e.message ? `last log line: ${msg.logmsg}` : '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
       };
     } else if (
       op === OpCode.InstanceRemove &&
