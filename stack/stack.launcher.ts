@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPrismaClient, migrate, seed } from '@nefos/database';
 import { projectRoot, type NefosConfig, type HypervisorKind } from '@nefos/contracts';
+import { installHooks } from '../hooks/hooks.installer';
 import { ChildrenSupervisor, type ChildSpec } from './children.supervisor';
 import { SecretsStore } from './secrets.store';
 import { waitForPostgres, waitForRedis } from './services/external.check';
@@ -111,6 +112,16 @@ export async function launchStack(
         log('first run: seeded the admin account, flavors, image, backend and public network');
     } finally {
       await prisma.$disconnect();
+    }
+
+    // 3b. The master's post hooks report NICs, firewall profiles and build progress to Redis.
+    const hookEntry = join(projectRoot(), 'dist', 'hooks', 'main.js');
+    if (existsSync(hookEntry)) {
+      installHooks(
+        config.master.hooksDir,
+        { redisUrl, redisPrefix: config.redis.prefix, cluster: config.master.clusterName },
+        { node: process.execPath, entry: hookEntry },
+      );
     }
 
     // 4. The Nefos processes.
