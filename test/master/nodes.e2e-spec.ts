@@ -77,6 +77,12 @@ describe('master nodes, allocation and restarts', () => {
       (await m.job((await m.call<number>('PUT', '/2/nodes/n2/role', { body: 'regular' })).body))
         .status,
     ).toBe('success');
+    const back = (await m.call<Array<Record<string, unknown>>>('GET', '/2/instances?bulk=1')).body;
+    expect(back.filter((x) => x.pnode === 'n2').map((x) => x.status)).toEqual([
+      'running',
+      'running',
+      'running',
+    ]);
   });
 
   it('adds, drains, lists and removes nodes with the master CLI', async () => {

@@ -5,6 +5,7 @@ import { OpPrereqError } from '../../common/ganeti-errors';
 import { unixNow } from '../../common/ganeti-time';
 import { DEFAULT_GROUP, touch } from '../../cluster/cluster-config.store';
 import { findNode, runPostHooks, runPreHooks, type HookEnv } from './instance-runtime';
+import { testNodeFile } from '../../nodes/node.registry';
 import { lockOf, type OpDefinition } from './op.types';
 import { nodeName } from './schemas';
 
@@ -81,7 +82,8 @@ export const nodeSetParamsOp: OpDefinition<z.infer<typeof setParamsSchema>> = {
       cfg.nodes[node.name] = next;
       touch(cfg.nodes[node.name]);
     }, changes);
-    if (next.offline) s.nodes.forget(node.name);
+    // A real node's domains live on in libvirtd; a simulated one's live in our connection.
+    if (next.offline && !testNodeFile(node.uri)) s.nodes.forget(node.name);
     await runPostHooks(
       ctx,
       hook,
