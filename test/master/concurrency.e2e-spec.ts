@@ -1,22 +1,15 @@
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProcess } from '../support/processes';
-import { createBody, startMaster, type JobView, type MasterHandle } from './master-harness';
+import {
+  createBody,
+  startMaster,
+  type JobView,
+  type MasterHandle,
+  writeHook,
+} from './master-harness';
 
 const PARALLEL = 20;
-
-function hook(dir: string, name: string, script: string): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, name), `#!/bin/sh\n${script}\n`);
-  chmodSync(join(dir, name), 0o755);
-}
 
 const ts = (t: [number, number] | null): number => (t ? t[0] + t[1] / 1e6 : NaN);
 
@@ -33,12 +26,12 @@ describe('master job execution', () => {
       const hooks = join(m.dataDir, 'master', 'hooks');
       // Every startup waits until all twenty are inside their pre hook at once: it can only
       // pass when the jobs really run in parallel (and fails after 60 s if they do not).
-      hook(
+      writeHook(
         join(hooks, 'instance-start-pre.d'),
         '10-barrier',
         `touch ${barrier}/$GANETI_INSTANCE_NAME; i=0\nwhile [ "$(ls ${barrier} | wc -l)" -lt ${PARALLEL} ]; do sleep 0.1; i=$((i+1)); [ $i -gt 600 ] && { echo "only $(ls ${barrier} | wc -l) in parallel"; exit 1; }; done; exit 0`,
       );
-      hook(
+      writeHook(
         join(hooks, 'instance-reboot-pre.d'),
         '10-trace',
         `echo "begin $GANETI_INSTANCE_REBOOT_TYPE" >> ${trace}; sleep 0.5; echo "end $GANETI_INSTANCE_REBOOT_TYPE" >> ${trace}`,
@@ -102,7 +95,7 @@ describe('master job execution', () => {
     let m: MasterHandle;
     beforeAll(async () => {
       m = await startMaster();
-      hook(join(m.dataDir, 'master', 'hooks', 'instance-reboot-pre.d'), '10-slow', 'sleep 1');
+      writeHook(join(m.dataDir, 'master', 'hooks', 'instance-reboot-pre.d'), '10-slow', 'sleep 1');
     });
     afterAll(() => m.stop());
 
@@ -157,7 +150,7 @@ describe('master job execution', () => {
     beforeAll(async () => {
       m = await startMaster({ NEFOS_MASTER_WORKERS: '4' });
       // Slow the creates down so that some are running when the master dies.
-      hook(join(m.dataDir, 'master', 'hooks', 'instance-add-pre.d'), '10-slow', 'sleep 0.2');
+      writeHook(join(m.dataDir, 'master', 'hooks', 'instance-add-pre.d'), '10-slow', 'sleep 0.2');
     });
     afterAll(() => m.stop());
 

@@ -1,12 +1,6 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createBody, opError, startMaster, type MasterHandle } from './master-harness';
-
-function hook(dir: string, name: string, script: string, mode = 0o755): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, name), `#!/bin/sh\n${script}\n`);
-  chmodSync(join(dir, name), mode);
-}
+import { createBody, opError, startMaster, type MasterHandle, writeHook } from './master-harness';
 
 function readEnv(file: string): Record<string, string> {
   return Object.fromEntries(
@@ -26,22 +20,22 @@ describe('master hooks', () => {
     out = join(m.dataDir, 'hook-out');
     mkdirSync(out);
     const dump = `env -0 > ${out}/$GANETI_HOOKS_PHASE-$GANETI_INSTANCE_NAME.env; readlink /proc/self/fd/0 > ${out}/stdin; echo "$0" >> ${out}/order`;
-    hook(join(hooks, 'instance-add-pre.d'), '10-dump', dump);
-    hook(join(hooks, 'instance-add-pre.d'), '20-second', `echo "$0" >> ${out}/order`);
-    hook(
+    writeHook(join(hooks, 'instance-add-pre.d'), '10-dump', dump);
+    writeHook(join(hooks, 'instance-add-pre.d'), '20-second', `echo "$0" >> ${out}/order`);
+    writeHook(
       join(hooks, 'instance-add-pre.d'),
       '30-not-executable',
       `echo "$0" >> ${out}/order`,
       0o644,
     );
-    hook(join(hooks, 'instance-add-pre.d'), 'bad.name', `echo "$0" >> ${out}/order`);
-    hook(join(hooks, 'instance-add-post.d'), '10-dump', dump);
-    hook(
+    writeHook(join(hooks, 'instance-add-pre.d'), 'bad.name', `echo "$0" >> ${out}/order`);
+    writeHook(join(hooks, 'instance-add-post.d'), '10-dump', dump);
+    writeHook(
       join(hooks, 'instance-remove-pre.d'),
       '50-refuse',
       'if [ "$GANETI_INSTANCE_NAME" = nefos-keep ]; then echo "refusing to remove $GANETI_INSTANCE_NAME"; exit 3; fi',
     );
-    hook(join(hooks, 'instance-stop-post.d'), '10-fail', 'echo "post hook trouble"; exit 1');
+    writeHook(join(hooks, 'instance-stop-post.d'), '10-fail', 'echo "post hook trouble"; exit 1');
   });
   afterAll(() => m.stop());
 

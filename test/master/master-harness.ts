@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,4 +163,11 @@ export function createBody(
 /** The `[class, [message, kind]]` of a failed job's first op. */
 export function opError(job: JobView): [string, unknown[]] {
   return job.opresult[0] as [string, unknown[]];
+}
+
+/** Writes an executable (or, with `mode`, a plain) hook script into a hooks dir. */
+export function writeHook(dir: string, name: string, script: string, mode = 0o755): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, name), `#!/bin/sh\n${script}\n`);
+  chmodSync(join(dir, name), mode);
 }

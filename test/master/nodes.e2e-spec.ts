@@ -1,8 +1,8 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProcess } from '../support/processes';
-import { createBody, startMaster, type MasterHandle } from './master-harness';
+import { createBody, startMaster, type MasterHandle, writeHook } from './master-harness';
 
 async function cli(
   m: MasterHandle,
@@ -104,10 +104,7 @@ describe('master nodes, allocation and restarts', () => {
   });
 
   it('on SIGTERM finishes the running job, keeps queued ones for the next start, and restores test-driver guests', async () => {
-    const hooks = join(m.dataDir, 'master', 'hooks', 'instance-reboot-pre.d');
-    mkdirSync(hooks, { recursive: true });
-    writeFileSync(join(hooks, '10-slow'), '#!/bin/sh\nsleep 1\n');
-    chmodSync(join(hooks, '10-slow'), 0o755);
+    writeHook(join(m.dataDir, 'master', 'hooks', 'instance-reboot-pre.d'), '10-slow', 'sleep 1');
     const first = (await m.call<number>('POST', '/2/instances/nefos-s1/reboot')).body;
     const second = (await m.call<number>('POST', '/2/instances/nefos-s1/reboot')).body;
     for (
