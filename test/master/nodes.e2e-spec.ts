@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProcess } from '../support/processes';
@@ -23,7 +23,10 @@ describe('master nodes, allocation and restarts', () => {
       NEFOS_NODES: `n1=test://${nodeDir}/n1.xml,n2=test://${nodeDir}/n2.xml`,
     });
   });
-  afterAll(() => m.stop());
+  afterAll(async () => {
+    await m.stop();
+    rmSync(nodeDir, { recursive: true, force: true });
+  });
 
   it('spreads creates over the nodes with the most free memory', async () => {
     const placed: string[] = [];
