@@ -134,6 +134,49 @@ describe('master job execution', () => {
       });
     });
 
+    it('holds /wait open while nothing changes and answers when the job does', async () => {
+      expect(
+        (
+          await m.job(
+            (await m.call<number>('POST', '/2/instances', { body: createBody('nefos-c2') })).body,
+          )
+        ).status,
+      ).toBe('success');
+      const id = (await m.call<number>('POST', '/2/instances/nefos-c2/reboot')).body;
+      let job = (await m.call<JobView>('GET', `/2/jobs/${id}`)).body;
+      for (let i = 0; i < 100 && job.status !== 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        job = (await m.call<JobView>('GET', `/2/jobs/${id}`)).body;
+      }
+      expect(job.status).toBe('running');
+      // The reboot's pre hook sleeps a second; every answer of /wait must carry a change
+      // (new log entries or a new status), and the last one the final status.
+      let info: unknown[] = ['running'];
+      let serial = Math.max(0, ...job.oplog.flat().map((l) => l[0]));
+      for (let i = 0; i < 20 && info[0] !== 'success'; i++) {
+        const r = await m.call<{ job_info: unknown[]; log_entries: Array<[number]> } | null>(
+          'GET',
+          `/2/jobs/${id}/wait`,
+          {
+            body: { fields: ['status'], previous_job_info: info, previous_log_serial: serial },
+          },
+        );
+        expect(r.status).toBe(200);
+        expect(r.body).not.toBeNull();
+        const changed =
+          JSON.stringify(r.body!.job_info) !== JSON.stringify(info) ||
+          r.body!.log_entries.some((l) => l[0] > serial);
+        expect(changed).toBe(true);
+        info = r.body!.job_info;
+        serial = Math.max(serial, ...r.body!.log_entries.map((l) => l[0]));
+      }
+      expect(info).toEqual(['success']);
+      const quiet = await m.call<unknown>('GET', '/2/jobs/999/wait', {
+        body: { fields: ['status'], previous_job_info: null, previous_log_serial: null },
+      });
+      expect(quiet.status).toBe(404);
+    });
+
     it('checks a create with dry-run without creating anything', async () => {
       const job = await m.job(
         (await m.call<number>('POST', '/2/instances?dry-run=1', { body: createBody('nefos-dry') }))
