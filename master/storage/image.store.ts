@@ -35,7 +35,10 @@ export class ImageStore {
   }
 
   async resolve(osparams: Record<string, unknown>): Promise<ResolvedImage> {
-    const id = osparams.img_id;
+    const raw = osparams.img_id;
+    // snf-image's forms for local images: `local://<name>` and `file://<absolute path>`.
+    const id =
+      typeof raw === 'string' ? raw.replace(/^local:\/\//, '').replace(/^file:\/\//, '') : raw;
     if (typeof id !== 'string' || id === '') {
       throw new OpPrereqError(
         "OS parameter 'img_id' is required (an image store entry)",
