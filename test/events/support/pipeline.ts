@@ -74,6 +74,10 @@ export async function startPipeline(extra: Record<string, string> = {}): Promise
     },
     { node: process.execPath, entry: join(ROOT, 'dist/hooks/main.js') },
   );
+  // Small enough that a hundred fit on the test driver's one node.
+  await prisma.flavor.create({
+    data: { id: 'e2e-nano', name: 'e2e.nano', vcpus: 1, ramMb: 64, diskGb: 1 },
+  });
   const identity = await createTestIdentity(prisma, { roles: ['member'] });
   await prisma.quota.createMany({
     data: ['instances', 'cores', 'ram', 'disk'].map((resource) => ({
@@ -148,4 +152,16 @@ export async function startPipeline(extra: Record<string, string> = {}): Promise
   };
   for (const d of ['master', 'eventd', 'dispatcher', 'api'] as Daemon[]) await p.start(d);
   return p;
+}
+
+/** Mean of a Prometheus histogram (`_sum / _count`) on a daemon's /metrics, in seconds. */
+export async function histogramMean(port: number, name: string): Promise<number | null> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const pick = (suffix: string): number =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(`${name}_${suffix}`))
+      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+  const count = pick('count');
+  return count ? pick('sum') / count : null;
 }
