@@ -115,7 +115,7 @@ export class EventdService implements OnApplicationBootstrap, OnApplicationShutd
         setInterval(() => void this.rescan(), this.config.eventd.rescanIntervalSeconds * 1000),
       );
     }
-    this.timers.push(setInterval(() => void this.heartbeat(), 10_000));
+    this.timers.push(setInterval(() => void this.heartbeat(), 5_000));
     void this.heartbeat();
     this.kick();
   }
@@ -355,7 +355,7 @@ export class EventdService implements OnApplicationBootstrap, OnApplicationShutd
           at: new Date().toISOString(),
         }),
         'EX',
-        30,
+        15,
       );
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, 'liveness key not written');

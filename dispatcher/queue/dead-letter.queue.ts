@@ -5,6 +5,7 @@ import {
   EVENT_QUEUES,
   EventJobName,
   bullConnection,
+  closeQueues,
   deadLetterJobId,
   deadLetterSchema,
   type DeadLetter,
@@ -129,6 +130,6 @@ export class DeadLetterQueue {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.dead.close(), ...[...this.sources.values()].map((q) => q.close())]);
+    await closeQueues([this.dead, ...this.sources.values()]);
   }
 }

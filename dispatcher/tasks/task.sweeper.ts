@@ -56,7 +56,7 @@ export class TaskSweeper implements OnApplicationBootstrap, OnApplicationShutdow
           livenessKey(this.config.redis.prefix, 'dispatcher', `${hostname()}-${process.pid}`),
           JSON.stringify({ host: hostname(), pid: process.pid, at: new Date().toISOString() }),
           'EX',
-          30,
+          15,
         )
         .catch(() => undefined);
       return await this.sweep();

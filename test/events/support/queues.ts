@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import {
   EVENT_QUEUES,
   bullConnection,
+  closeQueues,
   type EventMessage,
   type NefosConfig,
   type QueueName,
@@ -36,7 +37,7 @@ export class QueueInspector {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await closeQueues(this.queues.values());
   }
 }
 

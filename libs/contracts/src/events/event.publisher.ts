@@ -5,6 +5,7 @@ import { bullConnection } from '../redis/redis-connection';
 import type { EventMessageInput } from './event.schemas';
 import { EVENT_JOB_OPTIONS, eventJobId, queueForMessage } from './job-options';
 import { EVENT_QUEUES, EventJobName, type QueueName } from './queue-name.enum';
+import { closeQueues } from './queue-close';
 
 const JOB_NAME: Record<EventMessageInput['type'], EventJobName> = {
   op: EventJobName.Op,
@@ -47,6 +48,6 @@ export class EventPublisher {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await closeQueues(this.queues.values());
   }
 }

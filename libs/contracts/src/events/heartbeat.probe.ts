@@ -12,6 +12,7 @@ import {
 } from './heartbeat';
 import { eventJobId } from './job-options';
 import { QueueName } from './queue-name.enum';
+import { closeQueues } from './queue-close';
 
 export interface HopReport {
   hop: HeartbeatHop;
@@ -184,7 +185,7 @@ export class HeartbeatProbe {
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
+    await closeQueues([this.queue]);
     this.redis.disconnect();
   }
 }

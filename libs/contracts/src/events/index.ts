@@ -5,3 +5,4 @@ export * from './heartbeat';
 export * from './dead-letter';
 export * from './event.publisher';
 export * from './heartbeat.probe';
+export * from './queue-close';
