@@ -196,6 +196,27 @@ describe('eventd', () => {
     expect((await opJobs()).some((i) => i.startsWith('nefos-local-21-'))).toBe(false);
   });
 
+  it('publishes build progress reported in the op log of a running create', async () => {
+    const svc = await start();
+    const t = Date.now();
+    for (const pct of [10, 42]) {
+      writer.write(40, [
+        instanceOp('OP_INSTANCE_CREATE', INSTANCE, 'running', t, {
+          log: [[pct, ts(t + pct), 'message', `Copying image: ${pct}%`]],
+        }),
+      ]);
+      await eventually(`progress ${pct}`, async () =>
+        (await inspector.jobs(QueueName.Progress)).find(
+          (j) => j.data.jobId === 40 && (j.data as { progress: number }).progress === pct,
+        ),
+      );
+    }
+    await svc.whenIdle();
+    const progress = (await inspector.jobs(QueueName.Progress)).filter((j) => j.data.jobId === 40);
+    expect(progress.map((j) => (j.data as { progress: number }).progress).sort()).toEqual([10, 42]);
+    expect(progress[0].data).toMatchObject({ instance: INSTANCE, operation: 'OP_INSTANCE_CREATE' });
+  });
+
   it('publishes a successful create without details when RAPI does not answer', async () => {
     const svc = await start({ NEFOS_RAPI_PASSWORD: 'x', NEFOS_RAPI_RETRIES: '0' });
     const t = Date.now();

@@ -16,7 +16,7 @@ import {
   type NefosConfig,
   type OpStatus,
 } from '@nefos/contracts';
-import { buildOpEvent } from './job-file/event.builder';
+import { buildOpEvent, buildProgress } from './job-file/event.builder';
 import { JobFileError, parseJobFile } from './job-file/job-file.parser';
 import { EventdMetrics } from './metrics/eventd.metrics';
 import { QueueDirReader } from './queue-dir/queue-dir.reader';
@@ -34,6 +34,8 @@ const PARALLEL_JOBS = 8;
 interface Tracked {
   /** Status last published per op index (null: nothing yet). */
   published: Array<OpStatus | null>;
+  /** Build progress last published (running creates that report one). */
+  progress?: number;
   final: boolean;
 }
 
@@ -269,9 +271,16 @@ export class EventdService implements OnApplicationBootstrap, OnApplicationShutd
     try {
       for (let i = 0; i < job.ops.length; i++) {
         const status = job.ops[i].status as OpStatus;
-        if (state.published[i] === status) continue;
-        await this.publishOp(job, i, fallback);
-        state.published[i] = status;
+        if (state.published[i] !== status) {
+          await this.publishOp(job, i, fallback);
+          state.published[i] = status;
+        }
+        const progress = buildProgress(this.config.master.clusterName, job, i, fallback);
+        if (progress && progress.progress !== state.progress) {
+          await this.publisher.publish(progress.message, `p${progress.progress}`);
+          this.metrics.published.inc({ type: 'progress', status: 'running' });
+          state.progress = progress.progress;
+        }
       }
     } catch (err) {
       this.metrics.publishFailures.inc();

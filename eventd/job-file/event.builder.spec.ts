@@ -1,5 +1,5 @@
 import { parseJobFile, JobFileError, jobStatus, lastLogMessage } from './job-file.parser';
-import { buildOpEvent, requestIdFromReason, statusTime } from './event.builder';
+import { buildOpEvent, buildProgress, requestIdFromReason, statusTime } from './event.builder';
 
 const REQ = 'req-0b9d7c1e-2f7a-4c55-9a0e-6f1f3b2c8d11';
 
@@ -194,5 +194,39 @@ describe('requestIdFromReason', () => {
     expect(requestIdFromReason([['gnt:user', `x ${REQ} y`, 1]])).toBe(REQ);
     expect(requestIdFromReason([['gnt:client:rapi', 'nothing', 1]])).toBeUndefined();
     expect(requestIdFromReason('oops')).toBeUndefined();
+  });
+});
+
+describe('buildProgress', () => {
+  it('reads a percentage from the log of a running create', () => {
+    const job = parseJobFile(
+      file([
+        op('OP_INSTANCE_CREATE', 'running', {
+          log: [
+            [1, [1700000001, 0], 'message', 'Placing instance'],
+            [2, [1700000002, 0], 'message', 'Copying image: 42% done'],
+          ],
+        }),
+      ]),
+    );
+    expect(buildProgress('c', job, 0, [1, 0])).toMatchObject({
+      progress: 42,
+      message: { type: 'progress', progress: 42, eventTime: [1700000002, 0], status: 'running' },
+    });
+  });
+
+  it('reads structured progress entries and ignores finished or other ops', () => {
+    const running = parseJobFile(
+      file([
+        op('OP_INSTANCE_CREATE', 'running', { log: [[1, [5, 0], 'progress', { progress: 70 }]] }),
+      ]),
+    );
+    expect(buildProgress('c', running, 0, [1, 0])?.progress).toBe(70);
+    const done = parseJobFile(file([op('OP_INSTANCE_CREATE', 'success')]));
+    expect(buildProgress('c', done, 0, [1, 0])).toBeNull();
+    const other = parseJobFile(
+      file([op('OP_INSTANCE_STARTUP', 'running', { log: [[1, [5, 0], 'message', '50%']] })]),
+    );
+    expect(buildProgress('c', other, 0, [1, 0])).toBeNull();
   });
 });

@@ -160,3 +160,55 @@ export function buildOpEvent(
   }
   return null;
 }
+
+const PERCENT = /(?:^|\D)(\d{1,3}(?:\.\d+)?)\s?%/;
+
+/**
+ * Build progress of a running create, when the backend reports one in the op log: a `progress`
+ * entry (`{"progress": n}`), or a message with a percentage (an OS script copying the image).
+ */
+export function buildProgress(
+  cluster: string,
+  job: JobFile,
+  opIndex: number,
+  fallback: GanetiTimestamp,
+): { message: EventMessageInput; progress: number } | null {
+  const op = job.ops[opIndex];
+  if (op.input.OP_ID !== OpCode.InstanceCreate || op.status !== 'running') return null;
+  const instance = str((op.input as Record<string, unknown>).instance_name);
+  if (!instance) return null;
+  for (let i = op.log.length - 1; i >= 0; i--) {
+    const entry = op.log[i];
+    if (!Array.isArray(entry) || entry.length < 4) continue;
+    const [, ts, type, msg] = entry as [number, GanetiTimestamp, string, unknown];
+    let pct: number | null = null;
+    if (
+      msg &&
+      typeof msg === 'object' &&
+      typeof (msg as { progress?: unknown }).progress === 'number'
+    ) {
+      pct = (msg as { progress: number }).progress;
+    } else if (typeof msg === 'string' && (type === 'progress' || PERCENT.test(msg))) {
+      const m = PERCENT.exec(msg) ?? /(\d{1,3})/.exec(msg);
+      pct = m ? Number(m[1]) : null;
+    }
+    if (pct === null || !Number.isFinite(pct)) continue;
+    const progress = Math.max(0, Math.min(99, Math.floor(pct)));
+    return {
+      progress,
+      message: {
+        type: 'progress',
+        cluster,
+        jobId: job.id,
+        opIndex,
+        operation: OpCode.InstanceCreate,
+        status: 'running',
+        eventTime: Array.isArray(ts) ? ts : fallback,
+        logmsg: typeof msg === 'string' ? msg : JSON.stringify(msg),
+        instance,
+        progress,
+      },
+    };
+  }
+  return null;
+}
