@@ -3,7 +3,7 @@
 // `npm run typecheck` does that). Plain Node so that it runs before dependencies are built.
 'use strict';
 const { execFileSync } = require('node:child_process');
-const { mkdirSync, writeFileSync, rmSync, existsSync } = require('node:fs');
+const { mkdirSync, writeFileSync, rmSync, existsSync, renameSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -35,15 +35,19 @@ run(process.execPath, [require.resolve('prisma/build/index.js', { paths: [root] 
   PRISMA_HIDE_UPDATE_MESSAGE: '1',
 });
 
+// Compile into a fresh directory and swap it in with renames, so that processes and tests
+// running from dist/ while someone rebuilds never see it half-empty.
 const dist = join(root, 'dist');
-if (existsSync(dist)) rmSync(dist, { recursive: true, force: true });
-mkdirSync(dist, { recursive: true });
+const next = join(root, `.dist-build-${process.pid}`);
+const old = join(root, `.dist-old-${process.pid}`);
+rmSync(next, { recursive: true, force: true });
+mkdirSync(next, { recursive: true });
 const dirs = SOURCE_DIRS.filter((d) => existsSync(join(root, d)));
 run(process.execPath, [
   require.resolve('@swc/cli/bin/swc.js', { paths: [root] }),
   ...dirs,
   '-d',
-  'dist',
+  next,
   '--config-file',
   '.swcrc',
   '--copy-files',
@@ -51,4 +55,7 @@ run(process.execPath, [
   '**/*.spec.ts,**/*.medium-spec.ts,**/*.e2e-spec.ts',
   '--quiet',
 ]);
-writeFileSync(join(dist, '.build-stamp'), new Date().toISOString() + '\n');
+writeFileSync(join(next, '.build-stamp'), new Date().toISOString() + '\n');
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(next, dist);
+rmSync(old, { recursive: true, force: true });
