@@ -5,7 +5,8 @@ import prettier from 'eslint-config-prettier';
 export default tseslint.config(
   {
     ignores: [
-      'dist/**', '.dist-*/**',
+      'dist/**',
+      '.dist-*/**',
       '.run/**',
       'node_modules/**',
       'coverage/**',
