@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -73,6 +74,21 @@ describe('VNC console of a real QEMU guest', () => {
   }, 900000);
 
   afterAll(async () => {
+    // Guests under qemu:///system outlive the stack: delete ours as a user would, and make sure.
+    if (serverId) {
+      await openstack(creds, ['server', 'delete', '--wait', serverId], { json: false }).catch(
+        () => undefined,
+      );
+      for (const args of [['destroy'], ['undefine', '--nvram']]) {
+        try {
+          execFileSync('virsh', ['-c', 'qemu:///system', ...args, `nefos-${serverId}`], {
+            stdio: 'ignore',
+          });
+        } catch {
+          // already gone
+        }
+      }
+    }
     await db?.end();
     await stack?.stop('SIGTERM', 120000);
     await env?.cleanup();
