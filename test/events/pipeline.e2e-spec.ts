@@ -177,6 +177,13 @@ describe('event pipeline (master -> eventd -> BullMQ -> dispatcher)', () => {
       (t) => t.source === 'event' && t.status === 'success' && !t.message.startsWith('hook'),
     )!;
     expect(eventRow.requestId).toBe(apiRow.requestId);
+    // The NIC read back through RAPI (and reported by the hook) is the server's port.
+    const ports = await p.prisma.port.findMany({ where: { serverId: id } });
+    expect(ports).toHaveLength(1);
+    expect(ports[0]).toMatchObject({ status: 'ACTIVE', nicIndex: 0 });
+    expect(ports[0].backendUuid).toMatch(/^[0-9a-f-]{36}$/);
+    const row = await p.prisma.server.findUniqueOrThrow({ where: { id } });
+    expect(row.hostNode).toBeTruthy();
     // The post hook reported the NIC.
     expect(trail.some((t) => t.source === 'event' && t.message.startsWith('hook '))).toBe(true);
   });
