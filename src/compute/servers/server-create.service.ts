@@ -297,8 +297,9 @@ export class ServerCreateService {
           faultDetails: details,
           faultAt: new Date(),
         });
-        // The ERROR server counts against the quota until it is deleted, as in Nova.
-        await this.quotas.accept(tx, commissionId);
+        // Nothing was built: release the held quota, as the dispatcher does when a create job
+        // fails (the commission is only accepted once the backend confirms the instance).
+        await this.quotas.reject(tx, commissionId);
         await this.servers.trail(tx, {
           serverId,
           source: 'api',

@@ -131,10 +131,13 @@ describe('servers', () => {
       ]);
       expect(s['OS-EXT-STS:vm_state']).toBe('error');
       const usage = await prisma.quotaUsage.findMany({ where: { projectId: member.projectId } });
+      // Nothing was built: the held quota is released, as when a backend create job fails.
       expect(usage.find((u) => u.resource === 'instances')).toMatchObject({
-        inUse: 1,
+        inUse: 0,
         reserved: 0,
       });
+      const commissions = await prisma.commission.findMany({ where: { serverId: created } });
+      expect(commissions.map((c) => c.status)).toEqual(['REJECTED']);
     });
 
     it('gives every server its own address', async () => {
