@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { OpenApiBuilder } from '../common/openapi/openapi-builder';
 import { AdminDocsController } from './admin-docs.controller';
 import { AdminBackendsController } from './backends/admin-backends.controller';
 import { BackendAdminRepository } from './backends/backend-admin.repository';
@@ -49,5 +50,6 @@ export class AdminCoreModule {}
     AdminJobsController,
     AdminDeadLettersController,
   ],
+  providers: [OpenApiBuilder],
 })
 export class AdminModule {}

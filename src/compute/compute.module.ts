@@ -14,6 +14,7 @@ import { ComputeImagesController } from './images/compute-images.controller';
 import { KeyPairService } from './keypairs/keypair.service';
 import { KeypairsController } from './keypairs/keypairs.controller';
 import { LimitsController } from './limits/limits.controller';
+import { OpenApiBuilder } from '../common/openapi/openapi-builder';
 import { ComputeDocsController } from './openapi/compute-docs.controller';
 import { ChangePasswordAction } from './servers/actions/change-password.action';
 import { ConfirmResizeAction } from './servers/actions/confirm-resize.action';
@@ -63,6 +64,7 @@ const ACTIONS = [
     ExtensionsController,
   ],
   providers: [
+    OpenApiBuilder,
     ComputeApiInterceptor,
     ServerRepository,
     FlavorRepository,

@@ -1,17 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
-import {
-  ApiExcludeController,
-  DocumentBuilder,
-  SwaggerModule,
-  type OpenAPIObject,
-} from '@nestjs/swagger';
-import { ApplicationConfig, HttpAdapterHost, ModulesContainer } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiExcludeController, type OpenAPIObject } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { NEFOS_CONFIG, type NefosConfig } from '@nefos/contracts';
 import { notFound } from '../../common/errors/domain.error';
+import { OpenApiBuilder } from '../../common/openapi/openapi-builder';
 import { Public } from '../../identity/policy/policy.decorator';
 
 /** Swagger UI's static files, from the copy @nestjs/swagger depends on. */
@@ -45,11 +38,7 @@ const PAGE = `<!DOCTYPE html>
 export class ComputeDocsController {
   private document?: OpenAPIObject;
 
-  constructor(
-    private readonly modules: ModulesContainer,
-    private readonly adapterHost: HttpAdapterHost,
-    @Inject(NEFOS_CONFIG) private readonly config: NefosConfig,
-  ) {}
+  constructor(private readonly builder: OpenApiBuilder) {}
 
   @Get('docs')
   page(@Res() res: Response): void {
@@ -71,31 +60,14 @@ export class ComputeDocsController {
       .send(readFileSync(join(assetDir(), file)));
   }
 
-  /**
-   * The scanner needs an application; the parts it reads (modules, HTTP adapter, global prefix)
-   * are all injectable, so it gets exactly those.
-   */
   private build(): OpenAPIObject {
-    const app = {
-      container: { getModules: () => this.modules, isGlobalModule: () => false },
-      config: new ApplicationConfig(),
-      getHttpAdapter: () => this.adapterHost.httpAdapter,
-    } as unknown as INestApplication;
-    const info = new DocumentBuilder()
-      .setTitle('Nefos Compute API')
-      .setVersion('2.1')
-      .setDescription(
+    return this.builder.build({
+      title: 'Nefos Compute API',
+      version: '2.1',
+      description:
         'OpenStack Compute v2.1 (microversion 2.1 only). Every path also answers under /compute/v2 and with the ' +
-          'project id after the version (/compute/v2.1/{project_id}/servers). Errors are OpenStack faults: ' +
-          '{"badRequest": {"code": 400, "message": "..."}}.',
-      )
-      .addServer(this.config.api.publicUrl)
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Auth-Token' }, 'token')
-      .build();
-    const doc = SwaggerModule.createDocument(app, { ...info, openapi: '3.1.0' });
-    doc.paths = Object.fromEntries(
-      Object.entries(doc.paths).filter(([path]) => path === '/' || path.startsWith('/compute')),
-    );
-    return doc;
+        'project id after the version (/compute/v2.1/{project_id}/servers).',
+      includePath: (path) => path === '/' || path.startsWith('/compute'),
+    });
   }
 }
