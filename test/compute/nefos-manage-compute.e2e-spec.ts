@@ -1,40 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { PrismaClient } from '../../libs/database/src';
+import { runManage, type CliResult } from '../support/manage-cli';
 import { createTestEnv, type TestEnv } from '../support/test-env';
 import { createTestApiApp } from '../support/api-app';
 import { testPrisma } from '../support/identity-fixtures';
-import { ROOT } from '../support/processes';
 import { C, caller, seedCompute, type Caller } from './compute-fixtures';
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the compiled `nefos-manage` against the test database. */
-function manage(env: TestEnv, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/manage/main.js'), ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/root',
-        ...env.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const manage = (env: TestEnv, ...args: string[]): Promise<CliResult> => runManage(env.env, ...args);
 
 describe('nefos-manage flavor and image commands', () => {
   let env: TestEnv;

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { runManage } from '../../support/manage-cli';
 import { ROOT, startProcess, type RunningProcess } from '../../support/processes';
 import { createTestEnv, type TestEnv } from '../../support/test-env';
 
@@ -130,23 +130,7 @@ export async function startOpsStack(extra: Record<string, string> = {}): Promise
     throw new Error(`server ${id} is ${last}, not ${status}`);
   };
 
-  const manage: OpsStack['manage'] = (...args) =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [join(ROOT, 'dist/manage/main.js'), ...args], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: process.env.HOME ?? '/root',
-          ...env.env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  const manage: OpsStack['manage'] = (...args) => runManage(env.env, ...args);
 
   return {
     env,
