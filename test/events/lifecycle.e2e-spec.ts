@@ -15,11 +15,30 @@ describe(`${COUNT} servers: create, stop, start, reboot, delete`, () => {
   let ids: string[];
   const timings: Record<string, number> = {};
 
-  /** Every server followed `path` (intermediate states may be too quick to see). */
-  function expectPaths(path: string[]): void {
+  /**
+   * Every server followed `path` (intermediate states may be too quick to see). A server that
+   * did not is shown with what the API showed, read by read, and its trail.
+   */
+  async function expectPaths(path: string[]): Promise<void> {
     const wrong = ids
       .map((id) => [id, fleet.seen.get(id) ?? []] as const)
       .filter(([, seen]) => !followsPath(seen, path));
+    for (const [id] of wrong.slice(0, 5)) {
+      const trail = await p.prisma.serverTrail.findMany({
+        where: { serverId: id },
+        orderBy: { id: 'asc' },
+      });
+      process.stderr.write(
+        `server ${id}\n  read by read: ${fleet.observations.get(id)?.join(' | ')}\n` +
+          trail
+            .map(
+              (t) =>
+                `  ${t.at.toISOString()} ${t.source} ${t.requestId ?? '-'} job ${t.jobId ?? '-'}: ${t.message}`,
+            )
+            .join('\n') +
+          '\n',
+      );
+    }
     expect(wrong.map(([id, seen]) => `${id}: ${seen.join(' > ')}`)).toEqual([]);
   }
 
@@ -36,7 +55,7 @@ describe(`${COUNT} servers: create, stop, start, reboot, delete`, () => {
     expect(codes.filter((c) => c !== expectedCode)).toEqual([]);
     await fleet.waitAll(name, ids, done);
     timings[name] = Date.now() - t;
-    expectPaths(path);
+    await expectPaths(path);
   }
 
   async function backendInstances(): Promise<string[]> {
@@ -82,7 +101,7 @@ describe(`${COUNT} servers: create, stop, start, reboot, delete`, () => {
       (s) => s?.status === 'ACTIVE' && !s['OS-EXT-STS:task_state'],
     );
     timings.create = Date.now() - t;
-    expectPaths(['BUILD(spawning)', 'ACTIVE']);
+    await expectPaths(['BUILD(spawning)', 'ACTIVE']);
     expect(new Set(ids).size).toBe(COUNT);
     for (const id of ids) {
       const s = all.get(id)!;

@@ -35,22 +35,52 @@ export async function pool<T, R>(
  * Many servers driven through the compute API, with every status each one showed recorded
  * (from `GET /servers/detail` polls and the reads right after each request), so a test can check
  * each transition as a user sees it.
+ *
+ * The reads that record are made one at a time (`observe`): two reads in flight together may be
+ * answered from database snapshots in either order, so recording both could show a server going
+ * back to a state it had left (a poll sent before a request's commit but answered after the read
+ * that saw its task). One read at a time, each observation is newer than the one before.
  */
 export class Fleet {
   readonly ids: string[] = [];
   /** Per server: the distinct consecutive statuses seen through the API. */
   readonly seen = new Map<string, string[]>();
+  /** Per server: the last observations with the read that made them (for failure messages). */
+  readonly observations = new Map<string, string[]>();
   /** Requests answered so far (chaos tests strike after a given number). */
   answered = 0;
   private polling = false;
   private poller: Promise<void> | null = null;
+  private observer: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly p: Pipeline) {}
 
+  /**
+   * Runs `read` once every earlier observing read has been answered and its result recorded, so
+   * recorded states are in the order the database had them.
+   */
+  private observe<T>(
+    how: string,
+    read: () => Promise<T>,
+    record: (r: T, how: string) => void,
+  ): Promise<T> {
+    const run = this.observer.then(async () => {
+      const sent = Date.now();
+      const r = await read();
+      record(r, `${how} at ${new Date(sent).toISOString()} +${Date.now() - sent} ms`);
+      return r;
+    });
+    this.observer = run.catch(() => undefined);
+    return run;
+  }
+
   /** Records `STATUS` or `STATUS(task_state)` as the API shows it. */
-  record(s: Pick<ServerView, 'id' | 'status'> & Partial<ServerView>): void {
+  private record(s: Pick<ServerView, 'id' | 'status'> & Partial<ServerView>, how: string): void {
     const task = s['OS-EXT-STS:task_state'];
     const label = task ? `${s.status}(${task})` : s.status;
+    const obs = this.observations.get(s.id) ?? [];
+    obs.push(`${label} (${how})`);
+    this.observations.set(s.id, obs.slice(-30));
     const list = this.seen.get(s.id) ?? [];
     if (list[list.length - 1] !== label) list.push(label);
     this.seen.set(s.id, list);
@@ -76,7 +106,13 @@ export class Fleet {
     this.poller = (async () => {
       while (this.polling) {
         try {
-          for (const s of await this.list()) if (this.seen.has(s.id)) this.record(s);
+          await this.observe(
+            'poll',
+            () => this.list(),
+            (all, how) => {
+              for (const s of all) if (this.seen.has(s.id)) this.record(s, how);
+            },
+          );
         } catch {
           // the API may be restarting in a chaos test; the next poll catches up
         }
@@ -116,13 +152,16 @@ export class Fleet {
   }
 
   async show(id: string): Promise<ServerView | null> {
-    const r = await this.p.api<{ server: ServerView }>('GET', `/servers/${id}`);
-    if (r.status === 404) {
-      this.record({ id, status: 'DELETED' });
-      return null;
-    }
+    const r = await this.observe(
+      'show',
+      () => this.p.api<{ server: ServerView }>('GET', `/servers/${id}`),
+      (res, how) => {
+        if (res.status === 404) this.record({ id, status: 'DELETED' }, how);
+        else if (res.status === 200) this.record(res.body.server, how);
+      },
+    );
+    if (r.status === 404) return null;
     if (r.status !== 200) throw new Error(`GET /servers/${id}: ${r.status}`);
-    this.record(r.body.server);
     return r.body.server;
   }
 
@@ -154,9 +193,14 @@ export class Fleet {
   ): Promise<Map<string, ServerView>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const all = new Map((await this.list()).map((s) => [s.id, s]));
-      for (const s of all.values()) if (this.seen.has(s.id)) this.record(s);
-      for (const id of ids) if (!all.has(id)) this.record({ id, status: 'DELETED' });
+      const all = await this.observe(
+        'wait',
+        async () => new Map((await this.list()).map((s) => [s.id, s])),
+        (listed, how) => {
+          for (const s of listed.values()) if (this.seen.has(s.id)) this.record(s, how);
+          for (const id of ids) if (!listed.has(id)) this.record({ id, status: 'DELETED' }, how);
+        },
+      );
       const pending = ids.filter((id) => !done(all.get(id)));
       if (pending.length === 0) return all;
       if (Date.now() > deadline) {
