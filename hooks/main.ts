@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { EventPublisher } from '@nefos/contracts';
+// Only the publisher: the contracts barrel loads NestJS, axios and prom-client, which a hook run
+// (one process per opcode) would pay for on every create.
+import { EventPublisher } from '@nefos/contracts/events/event.publisher';
 import { messagesFromEnv } from './hook-env';
 
 const settingsSchema = z.object({
