@@ -50,6 +50,11 @@ function phaseFigures(name: string, f: PhaseFigures, answer: string): Figure[] {
       note: 'the success message, which changes the state',
     },
     { figure: `${name}.success_to_db_p99`, value: percentile(f.successToDbMs, 99), unit: 'ms' },
+    ...Object.entries(f.cpu).map(([proc, seconds]) => ({
+      figure: `${name}.cpu.${proc}`,
+      value: seconds,
+      unit: 'cpu-s',
+    })),
   ];
 }
 

@@ -1,6 +1,7 @@
 import { RapiClient } from '@nefos/contracts';
 import type { PrismaClient } from '@nefos/database';
 import { scrape, sum } from './metrics';
+import { cpuSeconds, machineBusySeconds } from './processes';
 import { progress } from './report';
 import type { BenchProject, BenchStack } from './stack';
 import { computeCall } from './stack';
@@ -19,6 +20,8 @@ export interface PhaseFigures {
   eventToDbMs: number[];
   successToDbMs: number[];
   seconds: number;
+  /** CPU seconds each Nefos process used during the phase (`master.hooks`: its hook runs). */
+  cpu: Record<string, number>;
 }
 
 export interface BurstOptions {
@@ -41,14 +44,15 @@ export async function benchFlavor(
 async function waitUntil(
   what: string,
   timeoutMs: number,
-  done: () => Promise<{ done: boolean; failed: number; progress: string }>,
+  done: () => Promise<{ done: boolean; failed: number; progress: string; why?: string }>,
   bench: string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastNote = 0;
   for (;;) {
     const s = await done();
-    if (s.failed > 0) throw new Error(`${what}: ${s.failed} server(s) failed (${s.progress})`);
+    if (s.failed > 0)
+      throw new Error(`${what}: ${s.failed} server(s) failed (${s.progress}): ${s.why ?? ''}`);
     if (s.done) return;
     if (Date.now() > deadline) throw new Error(`${what}: timed out (${s.progress})`);
     if (Date.now() - lastNote > 10000) {
@@ -132,6 +136,22 @@ function meanMs(
   return n > 0 ? ((after.sum - before.sum) / n) * 1000 : null;
 }
 
+function cpuTotals(stack: BenchStack): Record<string, number> {
+  const out: Record<string, number> = { machine: machineBusySeconds() };
+  for (const [name, proc] of stack.procs) {
+    const c = cpuSeconds(proc.pid);
+    if (!c) continue;
+    out[name] = c.self;
+    if (name === 'master') out['master.hooks'] = c.children;
+  }
+  return out;
+}
+
+function cpuSince(stack: BenchStack, before: Record<string, number>): Record<string, number> {
+  const now = cpuTotals(stack);
+  return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+}
+
 /**
  * N creates through the API until every server is ACTIVE, then N deletes until every one is gone,
  * with `between` called while the fleet is up (the memory benchmark reads RSS there).
@@ -159,6 +179,7 @@ export async function createAndDelete(
   progress(bench, `creating ${opts.count} servers through the API (${opts.concurrency} at a time)`);
   const rapiBefore = await rapiTotals(stack, 'POST', '/2/instances');
   const createMs: number[] = [];
+  const cpu0 = cpuTotals(stack);
   const t0 = Date.now();
   const ids = await pool(
     Array.from({ length: opts.count }, (_, i) => i),
@@ -184,7 +205,19 @@ export async function createAndDelete(
         }),
         stack.prisma.server.count({ where: { ...where, operstate: 'ERROR' } }),
       ]);
-      return { done: active === opts.count, failed, progress: `${active}/${opts.count} ACTIVE` };
+      const faults = failed
+        ? await stack.prisma.server.findMany({
+            where: { ...where, operstate: 'ERROR' },
+            select: { id: true, faultMessage: true, faultDetails: true },
+            take: 3,
+          })
+        : [];
+      return {
+        done: active === opts.count,
+        failed,
+        progress: `${active}/${opts.count} ACTIVE`,
+        why: faults.map((f) => `${f.id}: ${f.faultMessage} (${f.faultDetails})`).join('; '),
+      };
     },
     bench,
   );
@@ -207,6 +240,7 @@ export async function createAndDelete(
     eventToDbMs: createEvents.all,
     successToDbMs: createEvents.success,
     seconds: (createdAt - t0) / 1000,
+    cpu: cpuSince(stack, cpu0),
   };
 
   await between();
@@ -215,6 +249,7 @@ export async function createAndDelete(
   progress(bench, `deleting ${opts.count} servers through the API (${opts.concurrency} at a time)`);
   const delBefore = await rapiTotals(stack, 'DELETE', '/2/instances/:name');
   const deleteMs: number[] = [];
+  const cpu1 = cpuTotals(stack);
   const t1 = Date.now();
   await pool(ids, opts.concurrency, async (id) => {
     const t = process.hrtime.bigint();
@@ -246,6 +281,7 @@ export async function createAndDelete(
     eventToDbMs: removeEvents.all,
     successToDbMs: removeEvents.success,
     seconds: (deletedAt - t1) / 1000,
+    cpu: cpuSince(stack, cpu1),
   };
   return { create, remove };
 }

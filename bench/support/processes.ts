@@ -37,8 +37,13 @@ export interface BenchProcess {
 }
 
 /** Starts a compiled Nefos entry point (`dist/...`) with exactly `env` (plus PATH and HOME). */
-export function startEntry(name: string, entry: string, env: Record<string, string>): BenchProcess {
-  const child = spawn(process.execPath, [join(projectRoot(), entry)], {
+export function startEntry(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): BenchProcess {
+  const child = spawn(process.execPath, [...nodeArgs, join(projectRoot(), entry)], {
     cwd: projectRoot(),
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,4 +99,28 @@ export function rss(pid: number): { rss: number; peak: number } | null {
   } catch {
     return null;
   }
+}
+
+/** CPU seconds a process used itself and through its children that have exited (e.g. hooks). */
+export function cpuSeconds(pid: number): { self: number; children: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may contain spaces: state is field 3, utime is 14.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const tick = 100; // USER_HZ on Linux
+    return {
+      self: (Number(f[11]) + Number(f[12])) / tick,
+      children: (Number(f[13]) + Number(f[14])) / tick,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds the whole machine has been busy (all cores, every process, not only ours). */
+export function machineBusySeconds(): number {
+  const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const n = v.map(Number);
+  const total = n.slice(0, 8).reduce((s, x) => s + x, 0);
+  return (total - n[3] - n[4]) / 100;
 }

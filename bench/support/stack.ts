@@ -115,7 +115,9 @@ export async function startStack(bench: string, opts: StackOptions): Promise<Ben
     for (const name of [...procs.keys()].reverse()) await procs.get(name)!.stop();
   });
   for (const name of opts.processes) {
-    const proc = startEntry(name, ENTRY[name], env);
+    // e.g. NEFOS_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' shows where the time goes
+    const nodeArgs = (process.env.NEFOS_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const proc = startEntry(name, ENTRY[name], env, nodeArgs);
     procs.set(name, proc);
     await waitForPort(proc, ports[name]);
     progress(bench, `${name} is up (pid ${proc.pid})`);
