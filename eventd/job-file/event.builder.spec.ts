@@ -1,5 +1,6 @@
 import { parseJobFile, JobFileError, jobStatus, lastLogMessage } from './job-file.parser';
-import { buildOpEvent, buildProgress, requestIdFromReason, statusTime } from './event.builder';
+import { requestIdFromReason } from '@nefos/contracts';
+import { buildOpEvent, buildProgress, statusTime } from './event.builder';
 
 const REQ = 'req-0b9d7c1e-2f7a-4c55-9a0e-6f1f3b2c8d11';
 

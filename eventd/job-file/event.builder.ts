@@ -2,6 +2,7 @@ import {
   HEARTBEAT_KIND,
   OpCode,
   heartbeatIdFromTag,
+  requestIdFromReason,
   type EventMessageInput,
   type GanetiTimestamp,
   type OpStatus,
@@ -35,8 +36,6 @@ const DROPPED_INPUT = new Set([
   'osparams_secret',
 ]);
 
-const REQUEST_ID = /req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
-
 /** Opcodes that only read; they change nothing the dispatcher keeps. */
 export function isReadOnlyOp(opId: string): boolean {
   return (
@@ -47,21 +46,6 @@ export function isReadOnlyOp(opId: string): boolean {
     opId === 'OP_INSTANCE_CONSOLE' ||
     opId === 'OP_BACKUP_QUERY'
   );
-}
-
-/** The API request id in a Ganeti reason trail `[[source, reason, ts], ...]`, if any. */
-export function requestIdFromReason(reason: unknown): string | undefined {
-  if (!Array.isArray(reason)) return undefined;
-  for (let i = reason.length - 1; i >= 0; i--) {
-    const entry = reason[i] as unknown;
-    const texts = Array.isArray(entry) ? entry : [entry];
-    for (const t of texts) {
-      if (typeof t !== 'string') continue;
-      const m = REQUEST_ID.exec(t);
-      if (m) return m[0];
-    }
-  }
-  return undefined;
 }
 
 /** The backend's own timestamp of an op's current status. */

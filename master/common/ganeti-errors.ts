@@ -31,12 +31,17 @@ export class OpPrereqError extends GanetiError {
 }
 
 export class OpExecError extends GanetiError {
-  constructor(message: string) {
+  /** `kind`: a Nefos extension (Ganeti's OpExecError has the message only) for failures other
+   * parts must recognise without reading the message, e.g. `unclean_shutdown`. */
+  constructor(
+    message: string,
+    readonly kind?: string,
+  ) {
     super(message);
     this.name = 'OpExecError';
   }
   encode(): [string, unknown[]] {
-    return ['OpExecError', [this.message]];
+    return ['OpExecError', this.kind ? [this.message, this.kind] : [this.message]];
   }
 }
 

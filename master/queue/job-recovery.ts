@@ -1,4 +1,4 @@
-import type { Logger } from '@nefos/contracts';
+import { UNCLEAN_SHUTDOWN_KIND, type Logger } from '@nefos/contracts';
 import { encodeError, OpExecError } from '../common/ganeti-errors';
 import { nowTimestamp } from '../common/ganeti-time';
 import { OPCODES } from '../exec/opcodes/opcode.registry';
@@ -56,7 +56,7 @@ export async function recoverJobs(
               rollbacks.push(() => def.rollback!(s, parsed.data as never, job.id));
           }
           op.status = 'error';
-          op.result = encodeError(new OpExecError(UNCLEAN_SHUTDOWN));
+          op.result = encodeError(new OpExecError(UNCLEAN_SHUTDOWN, UNCLEAN_SHUTDOWN_KIND));
           op.end_timestamp = nowTimestamp();
           op.log.push([nextSerial(job), nowTimestamp(), 'message', UNCLEAN_SHUTDOWN]);
           markUnfinished(job, 'error', encodeError(new OpExecError('Preceding opcode failed')));

@@ -6,3 +6,4 @@ export * from './dead-letter';
 export * from './event.publisher';
 export * from './heartbeat.probe';
 export * from './queue-close';
+export * from './job-errors';
