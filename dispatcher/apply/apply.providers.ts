@@ -7,6 +7,8 @@ import {
 import { ServerReconciler } from '../reconcile/server.reconciler';
 import { BackendNames } from './backend-names';
 import { EventRouter } from './event.router';
+import { JobResubmitter } from './job-resubmitter';
+import { ResubmitRepository } from './resubmit.repository';
 import { ResourceSync } from './resource-sync';
 import { ServerEventService } from './server-event.service';
 import { SideEventService } from './side-event.service';
@@ -22,6 +24,8 @@ export const APPLY_PROVIDERS = [
   NetworkEventRepository,
   BackendNames,
   ResourceSync,
+  ResubmitRepository,
+  JobResubmitter,
   ServerEventService,
   SideEventService,
   EventRouter,

@@ -1,5 +1,11 @@
 import type { OpEvent } from '@nefos/contracts';
-import { isUnknownInstance, opError, planOpEvent, type ServerFacts } from './op-rules';
+import {
+  isUnknownInstance,
+  opError,
+  planOpEvent,
+  resubmittedPlan,
+  type ServerFacts,
+} from './op-rules';
 
 const base: ServerFacts = {
   operstate: 'BUILD',
@@ -175,6 +181,86 @@ describe('opError', () => {
       message: 'Could not start instance',
     });
     expect(opError(null, 'last log line').message).toBe('last log line');
+    expect(
+      opError(['HooksAbort', [[['node1', '10-freeze', 'no reboots today\n']]]], 'log'),
+    ).toEqual({
+      errorClass: 'HooksAbort',
+      message: 'A pre hook refused the operation (10-freeze: no reboots today)',
+      kind: null,
+    });
     expect(isUnknownInstance(['OpPrereqError', ['x', 'unknown_entity']], '')).toBe(true);
+  });
+});
+
+describe('resubmission after a master crash', () => {
+  const unclean = ['OpExecError', ['Unclean master daemon shutdown while ...', 'unclean_shutdown']];
+  const stopping: ServerFacts = {
+    ...base,
+    operstate: 'STARTED',
+    task: 'powering-off',
+    taskJobId: 9,
+    backendJobId: 9,
+    backendJobStatus: 'running',
+    backendTime: 900_000_000n,
+  };
+  const cut = msg({
+    jobId: 9,
+    operation: 'OP_INSTANCE_SHUTDOWN',
+    status: 'error',
+    result: unclean,
+  });
+
+  it('asks for one when the job behind the task died with the master', () => {
+    expect(planOpEvent(stopping, cut).resubmit).toBe(true);
+    // Ganeti's own marker: the whole result is its fixed string.
+    const ganeti = msg({ ...cut, result: 'Unclean master daemon shutdown' });
+    expect(planOpEvent(stopping, ganeti).resubmit).toBe(true);
+  });
+
+  it('does not for other failures, other jobs, or a redelivered copy once the task moved on', () => {
+    const wrongState = msg({ ...cut, result: ['OpPrereqError', ['x', 'wrong_state']] });
+    expect(planOpEvent(stopping, wrongState).resubmit).toBe(false);
+    // A message only quoting the words is not the marker.
+    expect(
+      planOpEvent(
+        stopping,
+        msg({ ...cut, result: ['OpExecError', ['Unclean master daemon shutdown']] }),
+      ).resubmit,
+    ).toBe(false);
+    expect(planOpEvent({ ...stopping, taskJobId: 10 }, cut).resubmit).toBe(false);
+    expect(planOpEvent({ ...stopping, task: null, taskJobId: null }, cut).resubmit).toBe(false);
+    const rebuild = msg({ ...cut, operation: 'OP_INSTANCE_REINSTALL' });
+    expect(planOpEvent({ ...stopping, task: 'rebuilding' }, rebuild).resubmit).toBe(false);
+  });
+
+  it('keeps the task and the state when resubmitted, and a failed create does not go to ERROR', () => {
+    const building: ServerFacts = { ...base, backendJobId: 7, backendJobStatus: 'running' };
+    const createCut = msg({ status: 'error', result: unclean });
+    const plan = planOpEvent(building, createCut);
+    expect(plan).toMatchObject({ resubmit: true, state: 'ERROR', clearTask: true });
+    expect(resubmittedPlan(plan)).toMatchObject({
+      outcome: 'resubmitted',
+      state: null,
+      fault: null,
+      clearTask: false,
+      settle: null,
+      resourcesError: false,
+      advanceTime: true,
+    });
+    // The copy redelivered after the resubmission (task on job 8, time advanced) does nothing.
+    const after: ServerFacts = {
+      ...building,
+      taskJobId: 8,
+      backendJobId: 7,
+      backendJobStatus: 'error',
+      backendOpcode: 'OP_INSTANCE_CREATE',
+      backendTime: 1_000_000_000n,
+      backendEventTime: 1_000_000_000n,
+    };
+    expect(planOpEvent(after, createCut)).toMatchObject({
+      outcome: 'duplicate',
+      state: null,
+      resubmit: false,
+    });
   });
 });

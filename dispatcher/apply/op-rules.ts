@@ -1,6 +1,7 @@
 import {
   FINAL_OP_STATUSES,
   OpCode,
+  isUncleanShutdown,
   OperState,
   ServerTask,
   timestampToMicros,
@@ -26,8 +27,11 @@ export type CommissionOutcome = 'accept' | 'reject';
 
 /** What one op message does to a server (DESIGN.md §5); the executor applies it in order. */
 export interface OpPlan {
-  /** applied: changed state/resources; recorded: bookkeeping only; stale/duplicate: nothing new. */
-  outcome: 'applied' | 'recorded' | 'stale' | 'duplicate';
+  /**
+   * applied: changed state/resources; recorded: bookkeeping only; stale/duplicate: nothing new;
+   * resubmitted: the task's job was cut short by a master crash and was submitted again.
+   */
+  outcome: 'applied' | 'recorded' | 'stale' | 'duplicate' | 'resubmitted';
   bookkeeping: boolean;
   state: `${OperState}` | null;
   /** Set backendTime to the event time (a success or a state change that is newer). */
@@ -44,6 +48,53 @@ export interface OpPlan {
   /** A failed create: its NICs and volumes are in error too. */
   resourcesError: boolean;
   launched: boolean;
+  /**
+   * The job behind the pending task died with the master (unclean shutdown) before taking
+   * effect: submit the same request again instead of ending the task (see job-resubmitter.ts).
+   * The rest of the plan is what happens when that is not possible.
+   */
+  resubmit: boolean;
+}
+
+/** Ops whose request can be submitted again after a master crash (single-op jobs the API sends). */
+export const RESUBMITTABLE_OPS: ReadonlySet<string> = new Set<string>([
+  OpCode.InstanceCreate,
+  OpCode.InstanceStartup,
+  OpCode.InstanceShutdown,
+  OpCode.InstanceReboot,
+  OpCode.InstanceRemove,
+  OpCode.InstanceSetParams,
+]);
+
+/** A message that may lead to a resubmission (the row decides: see planOpEvent). */
+export function mayResubmit(msg: Pick<OpEvent, 'status' | 'operation' | 'result'>): boolean {
+  return (
+    msg.status === 'error' && RESUBMITTABLE_OPS.has(msg.operation) && isUncleanShutdown(msg.result)
+  );
+}
+
+/**
+ * The plan once the request was submitted again: keep the task (now waiting for the new job),
+ * record this event, change nothing else. backendTime moves to this event, so a redelivered copy
+ * of it is no longer newer and cannot fail the server afterwards.
+ */
+export function resubmittedPlan(plan: OpPlan): OpPlan {
+  return {
+    ...plan,
+    outcome: 'resubmitted',
+    state: null,
+    advanceTime: true,
+    destroy: false,
+    fault: null,
+    clearFault: false,
+    clearTask: false,
+    resize: null,
+    settle: null,
+    sync: false,
+    resourcesError: false,
+    launched: false,
+    resubmit: true,
+  };
 }
 
 /** Ops whose outcome a quota commission waits for. */
@@ -82,6 +133,19 @@ export function opError(
   result: unknown,
   logmsg: string,
 ): { errorClass: string | null; message: string; kind: string | null } {
+  if (Array.isArray(result) && result[0] === 'HooksAbort' && Array.isArray(result[1])) {
+    // `["HooksAbort", [[[node, script, output], ...]]]`: a pre hook refused the op.
+    const failures = (Array.isArray(result[1][0]) ? result[1][0] : []) as unknown[];
+    const text = failures
+      .filter((f): f is unknown[] => Array.isArray(f))
+      .map((f) => `${String(f[1])}: ${String(f[2] ?? '').trim() || '(no output)'}`)
+      .join('; ');
+    return {
+      errorClass: 'HooksAbort',
+      message: text ? `A pre hook refused the operation (${text})` : logmsg || 'HooksAbort',
+      kind: null,
+    };
+  }
   if (Array.isArray(result) && typeof result[0] === 'string' && /Error$/.test(result[0])) {
     const args = Array.isArray(result[1]) ? result[1] : [result[1]];
     const message = args.filter((a) => typeof a === 'string' && a.length > 0)[0] as
@@ -119,6 +183,7 @@ export function planOpEvent(server: ServerFacts, msg: OpEvent): OpPlan {
     sync: false,
     resourcesError: false,
     launched: false,
+    resubmit: false,
   };
   const duplicate =
     server.backendEventTime === t &&
@@ -173,6 +238,7 @@ export function planOpEvent(server: ServerFacts, msg: OpEvent): OpPlan {
   const final = isFinal(status);
   if (final && server.taskJobId === msg.jobId && server.task !== null) {
     plan.clearTask = true;
+    plan.resubmit = mayResubmit(msg) && !duplicate;
     if (status === 'success' && op === OpCode.InstanceSetParams) {
       if (server.task === ServerTask.ResizePrep || server.task === ServerTask.ResizeFinish) {
         plan.resize = 'pending';

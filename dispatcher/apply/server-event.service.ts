@@ -18,8 +18,9 @@ import {
   type TrailSource,
 } from '@nefos/database';
 import { BackendNames } from './backend-names';
+import { JobResubmitter, type ResubmitOutcome } from './job-resubmitter';
 import { ResourceSync } from './resource-sync';
-import { planOpEvent, type OpPlan } from './op-rules';
+import { opError, planOpEvent, resubmittedPlan, type OpPlan } from './op-rules';
 
 type Tx = Prisma.TransactionClient;
 
@@ -50,19 +51,26 @@ export class ServerEventService {
     private readonly quotas: QuotaStore,
     private readonly resources: ResourceSync,
     private readonly backends: BackendNames,
+    private readonly resubmitter: JobResubmitter,
   ) {}
 
   async applyOp(msg: OpEvent, source: TrailSource = 'event'): Promise<ApplyOutcome> {
     if (serverIdFromInstanceName(this.config.compute.instancePrefix, msg.instance) === null) {
       return 'foreign-name';
     }
+    const request = await this.resubmitter.prepare(msg);
     return this.servers.transaction(async (tx) => {
       const server = await this.servers.lockByInstanceName(tx, msg.instance);
       if (!server) return 'unknown-server';
       if (server.deleted) return 'deleted';
       if (!(await this.backends.matches(server.backendId, msg.cluster))) return 'foreign-cluster';
-      const plan = planOpEvent(server, msg);
-      await this.execute(tx, server, msg, plan, source);
+      let plan = planOpEvent(server, msg);
+      let resubmit: ResubmitOutcome | null = null;
+      if (plan.resubmit) {
+        resubmit = await this.resubmitter.resubmit(tx, server, msg, request);
+        if (resubmit.resubmitted) plan = resubmittedPlan(plan);
+      }
+      await this.execute(tx, server, msg, plan, source, resubmit);
       return plan.outcome;
     });
   }
@@ -73,6 +81,7 @@ export class ServerEventService {
     msg: OpEvent,
     plan: OpPlan,
     source: TrailSource,
+    resubmit: ResubmitOutcome | null = null,
   ): Promise<void> {
     const t = timestampToMicros(msg.eventTime);
     const at = microsToDate(t);
@@ -114,6 +123,11 @@ export class ServerEventService {
       Object.assign(data, { task: null, taskJobId: null });
       notes.push(`task ${server.task} done`);
     }
+    if (resubmit?.resubmitted) {
+      notes.push(`task ${server.task} now waits for job ${resubmit.jobId}`, ...resubmit.notes);
+    } else if (resubmit) {
+      notes.push(`not submitted again: ${resubmit.why}`);
+    }
     if (plan.resize === 'pending') data.resizePending = true;
     if (plan.resize === 'reverted')
       Object.assign(data, { resizePending: false, oldFlavorId: null });
@@ -152,6 +166,9 @@ export class ServerEventService {
           eventTime: msg.eventTime,
           outcome: plan.outcome,
           ...(notes.length ? { notes } : {}),
+          ...(msg.status === 'error' || msg.status === 'canceled'
+            ? { error: opError(msg.result, msg.logmsg) }
+            : {}),
         },
       });
     }

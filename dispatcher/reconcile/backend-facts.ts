@@ -1,5 +1,6 @@
 import {
   OperState,
+  requestIdFromReason,
   type DiskInfo,
   type NicInfo,
   type OpEvent,
@@ -88,6 +89,7 @@ export function jobOpEvents(cluster: string, job: RapiJob): OpEvent[] {
         job.received_ts ?? [Math.floor(Date.now() / 1000), 0],
       logmsg: typeof last === 'string' ? last : JSON.stringify(last),
       result: job.opresult?.[i] ?? null,
+      requestId: requestIdFromReason((input as Record<string, unknown>).reason),
       instance,
       jobFields: Object.fromEntries(
         Object.entries(input as Record<string, unknown>).filter(

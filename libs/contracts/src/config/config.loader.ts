@@ -208,6 +208,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       reconcileIntervalSeconds: r.get('NEFOS_RECONCILE_INTERVAL', nonNegativeInt, 300),
       heartbeatIntervalSeconds: r.get('NEFOS_HEARTBEAT_INTERVAL', nonNegativeInt, 60),
       heartbeatBudgetSeconds: r.get('NEFOS_HEARTBEAT_BUDGET', positiveInt, 30),
+      resubmitAttempts: r.get('NEFOS_RESUBMIT_ATTEMPTS', nonNegativeInt, 3),
     },
     identity: {
       tokenTtlSeconds: r.get('NEFOS_TOKEN_TTL', positiveInt, 3600),

@@ -89,6 +89,11 @@ export interface NefosConfig {
     heartbeatIntervalSeconds: number;
     /** How long a heartbeat may take end to end before a hop is reported as failed. */
     heartbeatBudgetSeconds: number;
+    /**
+     * How many times the request behind a pending task is submitted again when its job was cut
+     * short by a master crash (unclean shutdown); 0: never.
+     */
+    resubmitAttempts: number;
   };
   identity: {
     tokenTtlSeconds: number;
