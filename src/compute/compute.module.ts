@@ -29,6 +29,10 @@ import { StopAction } from './servers/actions/stop.action';
 import { ServerCreateService } from './servers/server-create.service';
 import { ServerDeleteService } from './servers/server-delete.service';
 import { ServerDetailsController } from './servers/server-details.controller';
+import {
+  InstanceActionsController,
+  InstanceActionTrail,
+} from './servers/instance-actions.controller';
 import { ServerMetadataService } from './servers/server-metadata.service';
 import { ServerQueryService } from './servers/server-query.service';
 import { ServerTaskRunner } from './servers/server-task.runner';
@@ -56,6 +60,7 @@ const ACTIONS = [
     ComputeDocsController,
     ServersController,
     ServerDetailsController,
+    InstanceActionsController,
     FlavorsController,
     ComputeImagesController,
     KeypairsController,
@@ -77,6 +82,7 @@ const ACTIONS = [
     ServerCreateService,
     ServerDeleteService,
     ServerMetadataService,
+    InstanceActionTrail,
     ServerTaskRunner,
     ServerActionRegistry,
     ...ACTIONS,

@@ -58,6 +58,8 @@ export const POLICY_TABLE: Record<string, PolicyRule> = {
   'compute:servers:ips': 'reader',
   'compute:servers:security_groups': 'reader',
   'compute:servers:metadata:get': 'reader',
+  'compute:servers:instance_actions:list': 'reader',
+  'compute:servers:instance_actions:get': 'reader',
   'compute:servers:create': 'member',
   'compute:servers:update': 'member',
   'compute:servers:delete': 'member',
