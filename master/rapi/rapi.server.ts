@@ -43,7 +43,9 @@ export class RapiServer {
     this.server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
       void this.handle(req, res);
     });
-    this.server.keepAliveTimeout = 5000;
+    // Longer than clients keep idle sockets (the API's RAPI client: 30 s), so a client never
+    // sends a request on a connection the server is closing (ECONNRESET on a create).
+    this.server.keepAliveTimeout = 65_000;
     return new Promise((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());

@@ -27,6 +27,9 @@ export interface RapiClientOptions {
   onCall?: (info: { method: string; path: string; status: number | null; seconds: number }) => void;
 }
 
+/** Idle keep-alive sockets are closed after this (or the server's Keep-Alive hint, if shorter). */
+const IDLE_SOCKET_MS = 30_000;
+
 // Connection errors where the request certainly never reached the server: safe to retry any method.
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -44,7 +47,14 @@ export class RapiClient {
       timeout: options.timeoutMs,
       auth: { username: options.user, password: options.password },
       // Ganeti's RAPI certificate is self-signed; its own clients do not verify it either.
-      httpsAgent: new Agent({ rejectUnauthorized: false, keepAlive: true }),
+      // An idle socket is dropped before the server drops it (Node honours the server's
+      // Keep-Alive hint only when the agent has a timeout): reusing one the server is closing
+      // fails the request with ECONNRESET, and a failed POST is not retried.
+      httpsAgent: new Agent({
+        rejectUnauthorized: false,
+        keepAlive: true,
+        timeout: IDLE_SOCKET_MS,
+      }),
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       validateStatus: () => true,
       transitional: { clarifyTimeoutError: true },
