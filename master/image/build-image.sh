@@ -13,7 +13,10 @@ busybox=${NEFOS_BUSYBOX:-/bin/busybox}
 for tool in apt-get dpkg-deb cpio gzip find; do
   command -v "$tool" >/dev/null || { echo "build-image: $tool is missing" >&2; exit 1; }
 done
-[ -x "$busybox" ] && "$busybox" --list | grep -qx acpid || {
+# Not `busybox --list | grep -q`: busybox writes each name with its own write() and dies of
+# SIGPIPE once grep has its match, which pipefail reports as a failure (about 1 run in 15).
+applets=$([ -x "$busybox" ] && "$busybox" --list || true)
+grep -qx acpid <<<"$applets" || {
   echo "build-image: $busybox is not a static busybox with acpid (apt-get install busybox-static)" >&2
   exit 1
 }
@@ -37,13 +40,13 @@ download() {
 
 download linux-image-cloud-amd64
 meta=$(ls linux-image-cloud-amd64_*.deb)
-kpkg=$(dpkg-deb -f "$meta" Depends | tr ',' '\n' | sed -n 's/^ *\(linux-image-[0-9][^ ]*\).*/\1/p' | head -n 1)
+kpkg=$(dpkg-deb -f "$meta" Depends | tr ',' '\n' | sed -n 's/^ *\(linux-image-[0-9][^ ]*\).*/\1/p' | sed -n 1p)
 [ -n "$kpkg" ] || { echo "build-image: cannot tell which kernel $meta depends on" >&2; exit 1; }
 download "$kpkg"
 kdeb=$(ls "${kpkg}"_*.deb)
 dpkg-deb -x "$kdeb" kernel
 
-vmlinuz=$(ls kernel/boot/vmlinuz-* | head -n 1)
+vmlinuz=$(ls kernel/boot/vmlinuz-* | sed -n 1p)
 kver=${vmlinuz##*/vmlinuz-}
 moddir=kernel/lib/modules/$kver/kernel
 
