@@ -6,6 +6,7 @@ import {
   instanceName,
   NEFOS_CONFIG,
   OpCode,
+  submitOnce,
   OperState,
   RapiError,
   ServerTask,
@@ -348,9 +349,12 @@ export class ServerCreateService {
       };
       let jobId: number;
       try {
-        jobId = await this.runner
-          .clientFor(backend)
-          .createInstance(body, { reason: requestId ?? '' });
+        const rapi = this.runner.clientFor(backend);
+        jobId = await submitOnce(
+          rapi,
+          { reason: requestId ?? '', opcode: OpCode.InstanceCreate, instance: body.name },
+          () => rapi.createInstance(body, { reason: requestId ?? '' }),
+        );
       } catch (err) {
         if (!(err instanceof RapiError)) throw err;
         const message = err.unreachable

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OpCode, OperState, RapiError, ServerTask } from '@nefos/contracts';
+import { OpCode, OperState, RapiError, ServerTask, submitOnce } from '@nefos/contracts';
 import {
   PrismaService,
   QuotaStore,
@@ -51,9 +51,12 @@ export class ServerDeleteService {
       const release = await this.releaseDeltas(tx, s);
       let jobId: number;
       try {
-        jobId = await this.runner.clientFor(backend).deleteInstance(s.instanceName, {
-          reason: requestId ?? '',
-        });
+        const rapi = this.runner.clientFor(backend);
+        jobId = await submitOnce(
+          rapi,
+          { reason: requestId ?? '', opcode: OpCode.InstanceRemove, instance: s.instanceName },
+          () => rapi.deleteInstance(s.instanceName, { reason: requestId ?? '' }),
+        );
       } catch (err) {
         if (err instanceof RapiError && err.status === 404) {
           // The backend has no such instance (its create failed): nothing left to remove there.

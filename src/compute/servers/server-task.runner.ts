@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   NEFOS_CONFIG,
   RapiClientFactory,
+  submitOnce,
   viewServerState,
   type NefosConfig,
   type OpCode,
@@ -129,7 +130,12 @@ export class ServerTaskRunner {
           : null;
         let jobId: number;
         try {
-          jobId = await t.submit(this.clientFor(backend), s.instanceName, requestId ?? '');
+          const rapi = this.clientFor(backend);
+          jobId = await submitOnce(
+            rapi,
+            { reason: requestId ?? '', opcode: t.opcode, instance: s.instanceName },
+            () => t.submit(rapi, s.instanceName, requestId ?? ''),
+          );
         } catch (err) {
           throw rapiFailure(err, t.action, s.id);
         }
