@@ -66,18 +66,23 @@ async function privateMaster(): Promise<{ url: string; user: string; password: s
     (_, i) => `node${i + 1}=test://${join(dataDir, 'nodes', `node${i + 1}.xml`)}`,
   );
   const password = `bench-${randomUUID()}`;
-  const proc = startEntry('master', 'dist/master/main.js', {
-    NEFOS_DATA_DIR: dataDir,
-    NEFOS_HYPERVISOR: 'test',
-    NEFOS_NODES: nodes.join(','),
-    NEFOS_RAPI_PORT: String(port),
-    NEFOS_MASTER_METRICS_PORT: String(metrics),
-    NEFOS_RAPI_LISTEN_HOST: '127.0.0.1',
-    NEFOS_LISTEN_HOST: '127.0.0.1',
-    NEFOS_RAPI_PASSWORD: password,
-    NEFOS_LOG_FORMAT: 'json',
-    NEFOS_LOG_LEVEL: 'warn',
-  });
+  const proc = startEntry(
+    'master',
+    'dist/master/main.js',
+    {
+      NEFOS_DATA_DIR: dataDir,
+      NEFOS_HYPERVISOR: 'test',
+      NEFOS_NODES: nodes.join(','),
+      NEFOS_RAPI_PORT: String(port),
+      NEFOS_MASTER_METRICS_PORT: String(metrics),
+      NEFOS_RAPI_LISTEN_HOST: '127.0.0.1',
+      NEFOS_LISTEN_HOST: '127.0.0.1',
+      NEFOS_RAPI_PASSWORD: password,
+      NEFOS_LOG_FORMAT: 'json',
+      NEFOS_LOG_LEVEL: 'warn',
+    },
+    (process.env.NEFOS_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+  );
   onCleanup('master', () => proc.stop());
   await waitForPort(proc, port);
   progress(BENCH, `private master (test driver, ${nodes.length} nodes) on port ${port}`);

@@ -12,6 +12,8 @@ export const DEFAULT_GROUP = 'default';
  */
 export class ClusterConfigStore {
   private data: ClusterConfigData | null = null;
+  /** Commit records to drop with the next write (see `forgetCommits`). */
+  private readonly forgettable = new Set<string>();
 
   constructor(readonly file: string) {}
 
@@ -69,6 +71,8 @@ export class ClusterConfigStore {
   update<T>(mutate: (c: ClusterConfigData) => T, commit?: { key: string; result: unknown }): T {
     const data = structuredClone(this.get()) as ClusterConfigData;
     const out = mutate(data);
+    for (const k of this.forgettable) delete data.committed[k];
+    this.forgettable.clear();
     if (commit) data.committed[commit.key] = commit.result ?? null;
     data.cluster.serial_no += 1;
     data.cluster.mtime = unixNow();
@@ -77,13 +81,13 @@ export class ClusterConfigStore {
     return out;
   }
 
-  /** Drops commit records of jobs that are final in the queue (kept only for crash recovery). */
+  /**
+   * Drops commit records of ops that are final in the queue, with the next write rather than one
+   * of its own (a whole-file write per finished op, as long as the config is big): recovery only
+   * reads the record of an op its job file still shows running, and forgets the rest at start.
+   */
   forgetCommits(keys: string[]): void {
-    if (!keys.some((k) => k in this.get().committed)) return;
-    const data = structuredClone(this.get()) as ClusterConfigData;
-    for (const k of keys) delete data.committed[k];
-    this.write(data);
-    this.data = data;
+    for (const k of keys) if (k in this.get().committed) this.forgettable.add(k);
   }
 
   private save(): void {
