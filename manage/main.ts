@@ -4,6 +4,14 @@ import { ManageModule } from './manage.module';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  if (!config.database.url) {
+    // Without this, Nest fails to build the database module and exits 1 without a word.
+    process.stderr.write(
+      `nefos-manage: no database to manage: set DATABASE_URL, or start the stack (npm start) ` +
+        `so that ${config.dataDir}/services.json names its private database\n`,
+    );
+    process.exit(78); // EX_CONFIG, as for any other bad setting
+  }
   // Logs go to stderr at warn level so command output on stdout stays parseable.
   const logger = createLogger({ ...config, logLevel: 'warn', logFormat: 'json' }, 'manage');
   // commander names the program after argv[1] in usage lines.
