@@ -146,6 +146,7 @@ export class MasterDaemon implements OnApplicationBootstrap, BeforeApplicationSh
     await metrics.listen(
       s.master.metricsPort,
       s.listenHost === '0.0.0.0' ? '0.0.0.0' : s.listenHost,
+      s.ops.metricsToken,
     );
     this.watcher = new NodeWatcher(
       config,

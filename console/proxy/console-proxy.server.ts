@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { NEFOS_CONFIG, NEFOS_LOGGER, type Logger, type NefosConfig } from '@nefos/contracts';
+import { bearerAccepted } from '@nefos/contracts/metrics';
 import { ConsoleAccessRepository } from '@nefos/database';
 import { ConsoleAdmissionService } from '../admission/console-admission.service';
 import { ConsoleMetrics } from '../metrics/console.metrics';
@@ -120,6 +121,10 @@ export class ConsoleProxyServer implements OnApplicationShutdown {
     }
     if (pathname.startsWith(NOVNC_PREFIX) && this.assets.serveModule(req, res, pathname)) return;
     if (pathname === '/metrics') {
+      if (!bearerAccepted(req.headers.authorization, this.config.ops.metricsToken)) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="metrics"' }).end('unauthorized\n');
+        return;
+      }
       const body = await this.metrics.registry.metrics();
       res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(body);
       return;

@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { registerProcessMetrics } from '@nefos/contracts/metrics';
+import { registerProcessMetrics, startMetricsServer } from '@nefos/contracts/metrics';
 
 /** The master's Prometheus metrics (`nefos_master_*`, base units), served on plain HTTP. */
 export class MasterMetrics {
@@ -89,21 +89,10 @@ export class MasterMetrics {
     registerProcessMetrics(this.registry, 'master');
   }
 
-  listen(port: number, host: string): Promise<void> {
-    this.server = createServer((req, res) => {
-      if (req.url?.split('?')[0] !== '/metrics') {
-        res.writeHead(404).end('not found\n');
-        return;
-      }
-      this.beforeScrape();
-      this.registry
-        .metrics()
-        .then((text) => res.writeHead(200, { 'Content-Type': this.registry.contentType }).end(text))
-        .catch((err: Error) => res.writeHead(500).end(err.message));
-    });
-    return new Promise((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
+  async listen(port: number, host: string, bearerToken?: string): Promise<void> {
+    this.server = await startMetricsServer(this.registry, host, port, {
+      bearerToken,
+      beforeScrape: this.beforeScrape,
     });
   }
 

@@ -35,9 +35,12 @@ describe('GET /metrics of every process', () => {
   let ops: OpsStack;
   let pages: Record<string, string>;
   let created: { id: string; requestId: string };
+  let unauthenticated: Record<string, number>;
+  // Scrapes carry Prometheus' bearer token, which every process checks the same way.
+  const METRICS_TOKEN = 'scrape-secret-7f3a';
 
   beforeAll(async () => {
-    ops = await startOpsStack();
+    ops = await startOpsStack({ NEFOS_METRICS_TOKEN: METRICS_TOKEN });
     created = await ops.createServer('metrics-a');
     const b = await ops.createServer('metrics-b');
     await ops.waitForStatus(created.id, 'ACTIVE');
@@ -59,8 +62,10 @@ describe('GET /metrics of every process', () => {
       console: `http://127.0.0.1:${c.console.port}/metrics`,
     };
     pages = {};
+    unauthenticated = {};
     for (const [name, url] of Object.entries(urls)) {
-      const res = await scrape(url);
+      unauthenticated[name] = (await scrape(url)).status;
+      const res = await scrape(url, METRICS_TOKEN);
       expect({ name, status: res.status }).toEqual({ name, status: 200 });
       pages[name] = res.text;
     }
@@ -68,6 +73,16 @@ describe('GET /metrics of every process', () => {
 
   afterAll(async () => {
     await ops?.stop();
+  });
+
+  it('every process refuses a scrape without the bearer token of NEFOS_METRICS_TOKEN', () => {
+    expect(unauthenticated).toEqual({
+      api: 401,
+      master: 401,
+      eventd: 401,
+      dispatcher: 401,
+      console: 401,
+    });
   });
 
   it.each(['api', 'master', 'eventd', 'dispatcher', 'console'])(

@@ -5,6 +5,8 @@ import type { Registry } from 'prom-client';
 export interface MetricsServerOptions {
   /** When set, scrapes must send `Authorization: Bearer <token>` (Prometheus' `authorization`). */
   bearerToken?: string;
+  /** Runs before each scrape, for gauges read on demand (queue length, free capacity). */
+  beforeScrape?: () => void;
 }
 
 /**
@@ -35,6 +37,7 @@ export function startMetricsServer(
         .end('unauthorized\n');
       return;
     }
+    options.beforeScrape?.();
     registry
       .metrics()
       .then((text) => {
