@@ -25,7 +25,7 @@ import {
   type ServerFixture,
 } from '../test/events/support/server-fixtures';
 import { DispatcherModule } from './dispatcher.module';
-import { DeadLetterQueue } from './queue/dead-letter.queue';
+import { DeadLetterQueue } from '@nefos/contracts';
 
 const T0 = Date.UTC(2030, 0, 1);
 

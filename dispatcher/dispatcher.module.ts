@@ -19,7 +19,7 @@ import { DatabaseModule } from '@nefos/database';
 import { APPLY_PROVIDERS } from './apply/apply.providers';
 import { DispatcherMetrics } from './metrics/dispatcher.metrics';
 import { startMetricsServer } from '@nefos/contracts/metrics';
-import { DeadLetterQueue } from './queue/dead-letter.queue';
+import { DeadLetterQueue } from '@nefos/contracts';
 import { DEAD_LETTERS, EventWorkers } from './queue/event.workers';
 import { PeriodicScheduler } from './reconcile/periodic.scheduler';
 import { TaskSweeper } from './tasks/task.sweeper';

@@ -18,7 +18,7 @@ import {
 } from '@nefos/contracts';
 import { EventRouter } from '../apply/event.router';
 import { DispatcherMetrics } from '../metrics/dispatcher.metrics';
-import { DeadLetterQueue } from './dead-letter.queue';
+import { DeadLetterQueue } from '@nefos/contracts';
 
 export const DEAD_LETTERS = Symbol('DEAD_LETTERS');
 

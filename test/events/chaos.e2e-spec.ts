@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { RapiClient } from '../../libs/contracts/src';
-import { DeadLetterQueue } from '../../dispatcher/queue/dead-letter.queue';
+import { DeadLetterQueue } from '@nefos/contracts';
 import { ROOT } from '../support/processes';
 import { Fleet, type ServerView } from './support/fleet';
 import { eventually } from './support/queues';

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, Option } from 'nest-commander';
 import { NEFOS_CONFIG, type NefosConfig } from '@nefos/contracts';
-import { DeadLetterQueue } from '../../../dispatcher/queue/dead-letter.queue';
+import { DeadLetterQueue } from '@nefos/contracts';
 import { BaseCommand, CommandError, type JsonOption } from '../base.command';
 import type { Output } from '../../output/output';
 

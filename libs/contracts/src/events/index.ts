@@ -3,6 +3,7 @@ export * from './event.schemas';
 export * from './job-options';
 export * from './heartbeat';
 export * from './dead-letter';
+export * from './dead-letter.queue';
 export * from './event.publisher';
 export * from './heartbeat.probe';
 export * from './queue-close';

@@ -1,24 +1,17 @@
 import { Queue, type Job } from 'bullmq';
+import type { NefosConfig } from '../config/config.types';
+import { bullConnection } from '../redis/redis-connection';
 import {
-  DEAD_LETTER_QUEUE,
-  EVENT_JOB_OPTIONS,
-  EVENT_QUEUES,
-  EventJobName,
-  bullConnection,
-  closeQueues,
   deadLetterJobId,
-  deadLetterSchema,
+  readDeadLetter,
+  requeueDeadLetter,
   type DeadLetter,
-  type NefosConfig,
-  type QueueName,
-} from '@nefos/contracts';
+  type DeadLetterEntry,
+} from './dead-letter';
+import { DEAD_LETTER_QUEUE, EVENT_QUEUES, EventJobName, type QueueName } from './queue-name.enum';
+import { closeQueues } from './queue-close';
 
 const DEAD_LETTERED = 'dead-lettered as';
-
-export interface DeadLetterEntry extends DeadLetter {
-  /** Id of the entry in the dead-letter queue (what `queue-retry` takes). */
-  id: string;
-}
 
 /**
  * The dead-letter queue: a BullMQ queue no worker consumes, one entry per message that was
@@ -75,42 +68,16 @@ export class DeadLetterQueue {
 
   async list(limit = 100): Promise<DeadLetterEntry[]> {
     const jobs = await this.dead.getWaiting(0, limit - 1);
-    return jobs
-      .filter((j): j is Job => Boolean(j?.id))
-      .map((j) => {
-        const parsed = deadLetterSchema.safeParse(j.data);
-        return parsed.success
-          ? { id: j.id!, ...parsed.data }
-          : {
-              id: j.id!,
-              queue: 'events.op' as QueueName,
-              jobId: '?',
-              name: j.name,
-              data: j.data,
-              failedReason: 'unreadable dead-letter entry',
-              reason: 'malformed' as const,
-              attemptsMade: 0,
-              failedAt: new Date(j.timestamp).toISOString(),
-            };
-      });
+    return jobs.filter((j): j is Job => Boolean(j?.id)).map(readDeadLetter);
   }
 
-  /**
-   * Puts a dead message back on its queue under its original id (so deduplication still holds)
-   * and drops the entry. Returns the re-queued job id, or null when there is no such entry.
-   */
+  /** Re-queues a dead message; null when there is no such entry. */
   async retry(id: string): Promise<{ queue: QueueName; jobId: string } | null> {
     const entry = await this.dead.getJob(id);
     if (!entry) return null;
-    const parsed = deadLetterSchema.safeParse(entry.data);
-    if (!parsed.success) throw new Error(`dead-letter entry ${id} is unreadable`);
-    const { queue, jobId, name, data } = parsed.data;
-    const source = this.sources.get(queue)!;
-    const original = await source.getJob(jobId);
-    if (original) await original.remove();
-    await source.add(name, data, { ...EVENT_JOB_OPTIONS, jobId });
-    await entry.remove();
-    return { queue, jobId };
+    const done = await requeueDeadLetter(entry, (q) => this.sources.get(q)!);
+    if (done === 'unreadable') throw new Error(`dead-letter entry ${id} is unreadable`);
+    return done;
   }
 
   /** Failed jobs of the event queues that have no entry yet (a crash between fail and record). */
