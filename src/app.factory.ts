@@ -15,7 +15,9 @@ export async function createApiApp(
     bodyParser: false,
   });
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // The client address (login rate limits, logs) comes from X-Forwarded-For only when the peer is
+  // a trusted balancer: loopback by default, the one `npm start` runs for several API replicas.
+  app.set('trust proxy', config.api.trustProxy);
   app.use(requestIdMiddleware);
   // OpenStack clients send JSON; strict mode turns a bare string or number body into a 400.
   app.useBodyParser('json', {

@@ -7,6 +7,8 @@ export interface ChildSpec {
   name: string;
   /** Compiled entry point, relative to the checkout. */
   entry: string;
+  /** Settings of this process only (a replica's own port). */
+  env?: Record<string, string>;
 }
 
 interface Running {
@@ -46,7 +48,7 @@ export class ChildrenSupervisor {
     r.startedAt = Date.now();
     const child = spawn(process.execPath, ['--enable-source-maps', join(this.root, r.spec.entry)], {
       cwd: this.root,
-      env: this.env,
+      env: { ...this.env, ...r.spec.env },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     r.child = child;

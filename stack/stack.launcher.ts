@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { createPrismaClient, migrate, seed } from '@nefos/database';
 import { projectRoot, type NefosConfig, type HypervisorKind } from '@nefos/contracts';
 import { installHooks } from '../hooks/hooks.installer';
+import { RoundRobinBalancer } from './balancer/round-robin.balancer';
 import { ChildrenSupervisor, type ChildSpec } from './children.supervisor';
+import { planStack } from './replicas.plan';
 import { SecretsStore } from './secrets.store';
 import { waitForPostgres, waitForRedis } from './services/external.check';
 import { ensureLibvirtd, qemuInstalled } from './services/libvirt.process';
@@ -18,25 +20,6 @@ export const STACK_CHILDREN: ChildSpec[] = [
   { name: 'api', entry: 'dist/src/main.js' },
   { name: 'console', entry: 'dist/console/main.js' },
 ];
-
-const CHILD_PORTS: Record<string, Array<[keyof PortMap, string]>> = {
-  master: [
-    ['rapi', 'NEFOS_RAPI_PORT'],
-    ['masterMetrics', 'NEFOS_MASTER_METRICS_PORT'],
-  ],
-  eventd: [['eventdMetrics', 'NEFOS_EVENTD_METRICS_PORT']],
-  dispatcher: [['dispatcherMetrics', 'NEFOS_DISPATCHER_METRICS_PORT']],
-  api: [['api', 'NEFOS_API_PORT']],
-  console: [['console', 'NEFOS_CONSOLE_PORT']],
-};
-type PortMap = {
-  rapi: number;
-  masterMetrics: number;
-  eventdMetrics: number;
-  dispatcherMetrics: number;
-  api: number;
-  console: number;
-};
 
 export interface StackHandle {
   stop(): Promise<void>;
@@ -124,15 +107,7 @@ export async function launchStack(
       );
     }
 
-    // 4. The Nefos processes.
-    const ports: PortMap = {
-      rapi: config.rapi.port,
-      masterMetrics: config.master.metricsPort,
-      eventdMetrics: config.eventd.metricsPort,
-      dispatcherMetrics: config.dispatcher.metricsPort,
-      api: config.api.port,
-      console: config.console.port,
-    };
+    // 4. The Nefos processes (NEFOS_API_REPLICAS APIs behind a balancer, several dispatchers).
     const root = projectRoot();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -145,30 +120,35 @@ export async function launchStack(
     const supervisor = new ChildrenSupervisor(root, env, log, (name) =>
       onFatal(`${name} could not be kept running`),
     );
-    const children = supervisor.available(STACK_CHILDREN);
-    for (const spec of children) {
-      for (const [key, variable] of CHILD_PORTS[spec.name] ?? []) {
-        await assertPortFree(
-          ports[key],
-          spec.name === 'master' ? '127.0.0.1' : config.listenHost,
-          variable,
-        );
-      }
+    const { children, apiUpstreams } = await planStack(
+      config,
+      supervisor.available(STACK_CHILDREN),
+    );
+    for (const c of children) {
+      for (const p of c.ports) await assertPortFree(p.port, p.host, p.variable);
+    }
+    if (apiUpstreams.length > 0) {
+      await assertPortFree(config.api.port, config.listenHost, 'NEFOS_API_PORT');
     }
     cleanups.push(() => supervisor.stopAll());
     for (const spec of children) supervisor.start(spec);
+    if (apiUpstreams.length > 0) {
+      const balancer = new RoundRobinBalancer(apiUpstreams, (m) => log(`balancer: ${m}`));
+      await balancer.listen(config.api.port, config.listenHost);
+      cleanups.push(() => balancer.close());
+    }
     // The banner promises working URLs: wait until each process listens on its ports.
     await Promise.all(
-      children.flatMap((spec) =>
-        (CHILD_PORTS[spec.name] ?? []).map(([key]) =>
-          waitFor(`${spec.name} on port ${ports[key]}`, 120000, () => portAnswers(ports[key])),
+      children.flatMap((c) =>
+        c.ports.map((p) =>
+          waitFor(`${c.name} on port ${p.port}`, 120000, () => portAnswers(p.port)),
         ),
       ),
     );
 
     printBanner(
       config,
-      children.map((c) => c.name),
+      children.map((c) => (c.name.startsWith('api-') ? `${c.name} (:${c.ports[0].port})` : c.name)),
       { adminPassword, rapiPassword, hypervisor, databaseUrl, redisUrl },
     );
     return { stop };

@@ -126,6 +126,18 @@ export function stopChild(
   });
 }
 
+/** A loopback port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 /** True when something accepts TCP connections on 127.0.0.1:port. */
 export function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -28,6 +28,20 @@ function need(name: string): string {
 export { freePort };
 
 /**
+ * The scaled-out test run (`npm test` runs the lifecycle suites a second time with these):
+ * NEFOS_TEST_API_REPLICAS APIs behind the round-robin balancer and NEFOS_TEST_DISPATCHER_REPLICAS
+ * dispatchers, for the stack launcher and the event pipeline alike.
+ */
+function scaleOut(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const api = process.env.NEFOS_TEST_API_REPLICAS;
+  const dispatchers = process.env.NEFOS_TEST_DISPATCHER_REPLICAS;
+  if (api) out.NEFOS_API_REPLICAS = api;
+  if (dispatchers) out.NEFOS_DISPATCHER_REPLICAS = dispatchers;
+  return out;
+}
+
+/**
  * An isolated world for one test file: its own database (cloned from the migrated template),
  * its own Redis key prefix, its own data dir and free ports.
  */
@@ -63,6 +77,7 @@ export async function createTestEnv(extra: Record<string, string> = {}): Promise
     NEFOS_LOG_LEVEL: 'warn',
     NEFOS_RAPI_PASSWORD: 'test-rapi-password',
     NEFOS_ADMIN_PASSWORD: 'test-admin-password',
+    ...scaleOut(),
     ...extra,
   };
   const config = loadConfig(env);

@@ -1,6 +1,8 @@
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { installHooks } from '../../../hooks/hooks.installer';
+import { RoundRobinBalancer } from '../../../stack/balancer/round-robin.balancer';
+import { planStack, type PlannedChild } from '../../../stack/replicas.plan';
+import { portAnswers } from '../../../stack/services/process-utils';
 import { seed, type PrismaClient } from '../../../libs/database/src';
 import { createTestIdentity, testPrisma, type TestIdentity } from '../../support/identity-fixtures';
 import { ROOT, startProcess, type RunningProcess } from '../../support/processes';
@@ -20,7 +22,8 @@ export interface Pipeline {
   env: TestEnv;
   prisma: PrismaClient;
   identity: TestIdentity;
-  procs: Partial<Record<Daemon, RunningProcess>>;
+  /** The running processes of each daemon (several APIs and dispatchers when scaled out). */
+  procs: Partial<Record<Daemon, RunningProcess[]>>;
   start(d: Daemon): Promise<void>;
   stop(d: Daemon, signal?: NodeJS.Signals): Promise<void>;
   /** A compute API call as the test user; JSON in and out. */
@@ -34,21 +37,12 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 /**
  * The whole event pipeline as separate processes on one isolated test env: the cluster master
  * (libvirt's test driver), eventd, the dispatcher and the API, with the seed (backend, flavors,
  * image, public network), the hooks installed, and a project with unlimited quota.
+ * With NEFOS_TEST_API_REPLICAS / NEFOS_TEST_DISPATCHER_REPLICAS (see createTestEnv) it runs that
+ * many APIs behind the stack's round-robin balancer and that many dispatchers, as `npm start` does.
  */
 export async function startPipeline(extra: Record<string, string> = {}): Promise<Pipeline> {
   const env = await createTestEnv({
@@ -88,39 +82,57 @@ export async function startPipeline(extra: Record<string, string> = {}): Promise
   });
   const procs: Pipeline['procs'] = {};
   const outputs: string[] = [];
-  const ports: Record<Daemon, number> = {
-    master: env.config.rapi.port,
-    eventd: env.config.eventd.metricsPort,
-    dispatcher: env.config.dispatcher.metricsPort,
-    api: env.config.api.port,
-  };
+  const plan = await planStack(
+    env.config,
+    (['master', 'eventd', 'dispatcher', 'api'] as Daemon[]).map((d) => ({
+      name: d,
+      entry: ENTRY[d],
+    })),
+  );
+  const replicas = (d: Daemon): PlannedChild[] =>
+    plan.children.filter((c) => c.name === d || c.name.startsWith(`${d}-`));
+  let balancer: RoundRobinBalancer | null = null;
+  if (plan.apiUpstreams.length > 0) {
+    balancer = new RoundRobinBalancer(plan.apiUpstreams);
+    await balancer.listen(env.config.api.port, '127.0.0.1');
+  }
   const p: Pipeline = {
     env,
     prisma,
     identity,
     procs,
     async start(d) {
-      const proc = startProcess(ENTRY[d], env.env);
-      procs[d] = proc;
-      await eventually(
-        `${d} listening on ${ports[d]}`,
-        async () => {
-          if (proc.child.exitCode !== null) throw new Error(`${d} exited:\n${proc.output()}`);
-          return portOpen(ports[d]);
-        },
-        180_000,
-        200,
+      const started = replicas(d).map((c) => ({
+        c,
+        proc: startProcess(c.entry, { ...env.env, ...c.env }),
+      }));
+      procs[d] = started.map((s) => s.proc);
+      await Promise.all(
+        started.map(({ c, proc }) =>
+          eventually(
+            `${c.name} listening on ${c.ports[0].port}`,
+            async () => {
+              if (proc.child.exitCode !== null)
+                throw new Error(`${c.name} exited:\n${proc.output()}`);
+              return portAnswers(c.ports[0].port);
+            },
+            180_000,
+            200,
+          ),
+        ),
       );
     },
     async stop(d, signal = 'SIGTERM') {
-      const proc = procs[d];
-      if (!proc) return;
-      await proc.stop(signal);
-      outputs.push(`--- ${d} (${signal}) ---\n${proc.output()}`);
+      const running = procs[d];
+      if (!running) return;
+      await Promise.all(running.map((proc) => proc.stop(signal)));
+      running.forEach((proc, i) =>
+        outputs.push(`--- ${replicas(d)[i].name} (${signal}) ---\n${proc.output()}`),
+      );
       delete procs[d];
     },
     async api(method, path, body) {
-      const res = await fetch(`http://127.0.0.1:${ports.api}/compute/v2.1${path}`, {
+      const res = await fetch(`http://127.0.0.1:${env.config.api.port}/compute/v2.1${path}`, {
         method,
         headers: {
           'X-Auth-Token': identity.token,
@@ -139,13 +151,16 @@ export async function startPipeline(extra: Record<string, string> = {}): Promise
     logs() {
       return [
         ...outputs,
-        ...Object.entries(procs).map(([d, proc]) => `--- ${d} ---\n${proc!.output()}`),
+        ...Object.entries(procs).flatMap(([d, running]) =>
+          running!.map((proc, i) => `--- ${replicas(d as Daemon)[i].name} ---\n${proc.output()}`),
+        ),
       ]
         .join('\n')
         .slice(-20000);
     },
     async close() {
       for (const d of ['api', 'dispatcher', 'eventd', 'master'] as Daemon[]) await p.stop(d);
+      await balancer?.close();
       await prisma.$disconnect();
       await env.cleanup();
     },

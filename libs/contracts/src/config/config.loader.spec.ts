@@ -59,6 +59,20 @@ describe('loadConfig', () => {
     ).toThrow(/NEFOS_CONSOLE_ALLOWED_ORIGINS/);
   });
 
+  it('reads the scale-out settings: replicas and the balancers trusted for the client address', () => {
+    const d = loadConfig({});
+    expect([d.api.replicas, d.dispatcher.replicas, d.api.trustProxy]).toEqual([1, 1, ['loopback']]);
+    const c = loadConfig({
+      NEFOS_API_REPLICAS: '3',
+      NEFOS_DISPATCHER_REPLICAS: '2',
+      NEFOS_TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::1',
+    });
+    expect([c.api.replicas, c.dispatcher.replicas]).toEqual([3, 2]);
+    expect(c.api.trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
+    expect(() => loadConfig({ NEFOS_API_REPLICAS: '0' })).toThrow(/NEFOS_API_REPLICAS="0"/);
+    expect(() => loadConfig({ NEFOS_TRUST_PROXY: 'everyone' })).toThrow(/NEFOS_TRUST_PROXY/);
+  });
+
   it('parses an explicit node list', () => {
     const c = loadConfig({ NEFOS_NODES: 'node1=qemu:///system, node2=qemu+ssh://host2/system' });
     expect(c.master.nodes).toEqual([

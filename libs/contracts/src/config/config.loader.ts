@@ -43,6 +43,25 @@ const nonNegativeInt = z.coerce
   .number({ invalid_type_error: 'expected a number' })
   .int('expected a whole number')
   .min(0, 'expected a number of at least 0');
+const replicaCount = positiveInt.max(32, 'at most 32 processes');
+/** A comma-separated setting as its trimmed, non-empty entries. */
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+/** Express's trust-proxy names or IPv4/IPv6 addresses and subnets, comma-separated. */
+const proxyList = commaList.pipe(
+  z.array(
+    z
+      .string()
+      .regex(
+        /^(loopback|linklocal|uniquelocal|[0-9A-Fa-f:.]+(\/\d{1,3})?)$/,
+        'expected loopback, linklocal, uniquelocal or addresses/subnets such as 10.0.0.0/8',
+      ),
+  ),
+);
 const url = (protocols: string[]) =>
   z.string().refine(
     (v) => {
@@ -78,14 +97,7 @@ const cidr = z
     'expected an IPv4 CIDR such as 10.0.0.0/24',
   );
 const ipv4 = z.string().regex(/^(\d{1,3})(\.\d{1,3}){3}$/, 'expected an IPv4 address');
-const nodeList = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  )
+const nodeList = commaList
   .pipe(
     z.array(
       z
@@ -151,6 +163,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       port: apiPort,
       publicUrl: r.get('NEFOS_PUBLIC_URL', httpUrl, `http://127.0.0.1:${apiPort}`),
       region: r.get('NEFOS_REGION', z.string().min(1), 'RegionOne'),
+      replicas: r.get('NEFOS_API_REPLICAS', replicaCount, 1),
+      trustProxy: r.get('NEFOS_TRUST_PROXY', proxyList, ['loopback']),
     },
     rapi: {
       port: rapiPort,
@@ -204,6 +218,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     dispatcher: {
       metricsPort: r.get('NEFOS_DISPATCHER_METRICS_PORT', port, 9112),
+      replicas: r.get('NEFOS_DISPATCHER_REPLICAS', replicaCount, 1),
       concurrency: r.get('NEFOS_DISPATCHER_CONCURRENCY', positiveInt, 8),
       reconcileIntervalSeconds: r.get('NEFOS_RECONCILE_INTERVAL', nonNegativeInt, 300),
       heartbeatIntervalSeconds: r.get('NEFOS_HEARTBEAT_INTERVAL', nonNegativeInt, 60),

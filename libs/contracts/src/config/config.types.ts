@@ -22,7 +22,15 @@ export interface NefosConfig {
   redis: { url: string | undefined; privatePort: number; prefix: string };
   /** How long to wait for a configured Postgres/Redis before giving up. */
   serviceWaitMs: number;
-  api: { port: number; publicUrl: string; region: string };
+  api: {
+    port: number;
+    publicUrl: string;
+    region: string;
+    /** API processes `npm start` runs behind its round-robin balancer on `port` (1: no balancer). */
+    replicas: number;
+    /** Express `trust proxy`: which peers' X-Forwarded-For is believed (the client address). */
+    trustProxy: string[];
+  };
   rapi: {
     port: number;
     user: string;
@@ -84,6 +92,8 @@ export interface NefosConfig {
   };
   dispatcher: {
     metricsPort: number;
+    /** Dispatcher processes `npm start` runs on the same queues. */
+    replicas: number;
     concurrency: number;
     reconcileIntervalSeconds: number;
     heartbeatIntervalSeconds: number;
