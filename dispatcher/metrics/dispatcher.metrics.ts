@@ -42,17 +42,24 @@ export class DispatcherMetrics implements OnApplicationShutdown {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
+  /**
+   * Fill the two gauges below from the database at each scrape (set by the periodic scheduler):
+   * with several dispatchers any one of them may run a round, and each must show the last one.
+   */
+  readShared: { reconcile?: () => Promise<void>; heartbeat?: () => Promise<void> } = {};
   readonly reconcileFindings = new Gauge({
     name: 'nefos_dispatcher_reconcile_findings',
     help: 'Drift found by the last periodic reconciliation, by backend and kind',
     labelNames: ['backend', 'kind'] as const,
     registers: [this.registry],
+    collect: () => this.readShared.reconcile?.(),
   });
   readonly heartbeatAge = new Gauge({
     name: 'nefos_dispatcher_heartbeat_round_trip_seconds',
     help: 'Round trip of the last periodic heartbeat (RAPI -> master -> eventd -> dispatcher)',
     labelNames: ['backend'] as const,
     registers: [this.registry],
+    collect: () => this.readShared.heartbeat?.(),
   });
   readonly tasksSwept = new Counter({
     name: 'nefos_dispatcher_tasks_cleared_late_total',

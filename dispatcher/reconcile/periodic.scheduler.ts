@@ -21,20 +21,28 @@ import {
 import { BackendRepository, SystemStateRepository } from '@nefos/database';
 import type { Redis } from 'ioredis';
 import { DispatcherMetrics } from '../metrics/dispatcher.metrics';
+import { RoundLock } from './round.lock';
 import { ServerReconciler, type Finding } from './server.reconciler';
 
 /** The fixes the periodic run makes on its own; stale and orphan servers are only reported. */
 export const SAFE_FIXES = { fixUnsynced: true, fixPendingTasks: true } as const;
 
+interface LastRound {
+  byBackend?: Record<string, Record<string, number>>;
+}
+
 /**
  * Periodic work of the dispatcher: reconciliation in report-and-fix-safe mode, and the heartbeat
  * that proves master -> eventd -> Redis -> dispatcher. With several dispatchers a Redis lock lets
- * one of them do each round.
+ * one of them do each round: it is taken for one interval and renewed while a round runs longer,
+ * so two rounds never overlap; the results live in the database, where every dispatcher's
+ * metrics read them.
  */
 @Injectable()
 export class PeriodicScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly timers: NodeJS.Timeout[] = [];
   private redis: Redis | null = null;
+  private lock: RoundLock | null = null;
   private busy = new Set<string>();
 
   constructor(
@@ -50,6 +58,11 @@ export class PeriodicScheduler implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     this.redis = createRedis(this.config);
     this.redis.on('error', () => undefined);
+    this.lock = new RoundLock(this.redis, this.config.redis.prefix);
+    this.metrics.readShared = {
+      reconcile: () => this.showLastRound().catch(() => undefined),
+      heartbeat: () => this.showHeartbeats().catch(() => undefined),
+    };
     const { reconcileIntervalSeconds: r, heartbeatIntervalSeconds: h } = this.config.dispatcher;
     if (h > 0) {
       this.timers.push(
@@ -83,13 +96,7 @@ export class PeriodicScheduler implements OnApplicationBootstrap, OnApplicationS
     if (this.busy.has(name)) return;
     this.busy.add(name);
     try {
-      const key = `${this.config.redis.prefix}:lock:${name}`;
-      const ttl = Math.max(1000, intervalSeconds * 1000 - 500);
-      const got = await this.redis!.set(key, String(process.pid), 'PX', ttl, 'NX').catch(
-        () => null,
-      );
-      if (got !== 'OK') return;
-      await fn();
+      await this.lock!.run(name, intervalSeconds, fn);
     } catch (err) {
       this.log.warn({ task: name, err: (err as Error).message }, 'periodic task failed');
     } finally {
@@ -99,22 +106,18 @@ export class PeriodicScheduler implements OnApplicationBootstrap, OnApplicationS
 
   async reconcile(): Promise<Finding[]> {
     const findings = await this.reconciler.reconcileAll(SAFE_FIXES);
-    this.metrics.reconcileFindings.reset();
-    const counts = new Map<string, number>();
+    const byBackend: Record<string, Record<string, number>> = {};
     for (const f of findings) {
-      const k = `${f.backend}\u0000${f.kind}`;
-      counts.set(k, (counts.get(k) ?? 0) + 1);
+      const kinds = (byBackend[f.backend] ??= {});
+      kinds[f.kind] = (kinds[f.kind] ?? 0) + 1;
       const level = f.fixed ? 'info' : 'warn';
       this.log[level](
         { backend: f.backend, kind: f.kind, instance: f.instance, fixed: f.fixed, error: f.error },
         `reconciliation: ${f.detail}`,
       );
     }
-    for (const [k, n] of counts) {
-      const [backend, kind] = k.split('\u0000');
-      this.metrics.reconcileFindings.set({ backend, kind }, n);
-    }
     await this.state.set('reconcile:last', {
+      byBackend,
       at: new Date().toISOString(),
       mode: 'report-and-fix-safe',
       findings: findings.length,
@@ -129,17 +132,38 @@ export class PeriodicScheduler implements OnApplicationBootstrap, OnApplicationS
     return findings;
   }
 
-  /** Sends one heartbeat per backend and records the round trip of the previous one. */
+  /** The findings of the last round, whichever dispatcher ran it. */
+  private async showLastRound(): Promise<void> {
+    const last = (await this.state.get<LastRound>('reconcile:last'))?.value;
+    this.metrics.reconcileFindings.reset();
+    for (const [backend, kinds] of Object.entries(last?.byBackend ?? {})) {
+      for (const [kind, n] of Object.entries(kinds)) {
+        this.metrics.reconcileFindings.set({ backend, kind }, n);
+      }
+    }
+  }
+
+  /** The round trip of each backend's last heartbeat that arrived, whoever sent it. */
+  private async showHeartbeats(): Promise<void> {
+    for (const b of await this.backends.list()) {
+      if (b.offline) continue;
+      const rtt = await this.roundTrip(b.name);
+      if (rtt !== null) this.metrics.heartbeatAge.set({ backend: b.name }, rtt);
+    }
+  }
+
+  private async roundTrip(backend: string): Promise<number | null> {
+    const previous = (await this.state.get<HeartbeatSent>(heartbeatSentKey(backend)))?.value;
+    const arrival = (await this.state.get<HeartbeatArrival>(heartbeatArrivedKey(backend)))?.value;
+    const came = arrival?.recent?.find((r) => r.id === previous?.id);
+    if (!previous || !came) return null;
+    return Math.max(0, (Date.parse(came.arrivedAt) - Date.parse(previous.sentAt)) / 1000);
+  }
+
+  /** Sends one heartbeat per backend. */
   async heartbeat(): Promise<void> {
     for (const b of await this.backends.list()) {
       if (b.offline) continue;
-      const previous = (await this.state.get<HeartbeatSent>(heartbeatSentKey(b.name)))?.value;
-      const arrival = (await this.state.get<HeartbeatArrival>(heartbeatArrivedKey(b.name)))?.value;
-      const came = arrival?.recent?.find((r) => r.id === previous?.id);
-      if (previous && came) {
-        const rtt = (Date.parse(came.arrivedAt) - Date.parse(previous.sentAt)) / 1000;
-        this.metrics.heartbeatAge.set({ backend: b.name }, Math.max(0, rtt));
-      }
       const id = newHeartbeatId();
       const sent: HeartbeatSent = { id, jobId: null, sentAt: new Date().toISOString() };
       try {

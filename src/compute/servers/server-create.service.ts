@@ -328,6 +328,7 @@ export class ServerCreateService {
         osparams.img_properties = JSON.stringify(imgProperties);
       const body: RapiInstanceCreate = {
         name: s.instanceName,
+        os: this.config.compute.instanceOs,
         disk_template: 'file',
         disks: [{ size: plan.flavor.diskGb * 1024 }],
         nics: nics.map((n) => ({

@@ -241,6 +241,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       publicNetworkCidr: r.get('NEFOS_PUBLIC_NETWORK_CIDR', cidr, '10.99.0.0/16'),
       publicNetworkGateway: r.get('NEFOS_PUBLIC_NETWORK_GATEWAY', ipv4),
       stuckAfterSeconds: r.get('NEFOS_STUCK_AFTER', positiveInt, 600),
+      instanceOs: r.get(
+        'NEFOS_INSTANCE_OS',
+        z
+          .string()
+          .regex(/^[A-Za-z0-9._-]+(\+[A-Za-z0-9._-]+)?$/, 'an OS name, optionally +variant'),
+        'nefos-image+default',
+      ),
     },
     quotas: {
       instances: r.get('NEFOS_QUOTA_INSTANCES', nonNegativeInt, 10),

@@ -117,6 +117,12 @@ export interface NefosConfig {
     publicNetworkCidr: string;
     publicNetworkGateway: string | undefined;
     stuckAfterSeconds: number;
+    /**
+     * The OS definition (`name+variant`) every create asks the backend for; it takes the image
+     * through snf-image's parameters (img_id, img_format, img_passwd, img_properties). A real
+     * Ganeti backend must have it installed; the embedded master knows nefos-image and snf-image.
+     */
+    instanceOs: string;
   };
   quotas: QuotaDefaults;
   /** Operations: `/metrics` on every process and the admin dashboard. */
