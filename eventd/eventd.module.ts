@@ -75,7 +75,7 @@ export class EventdModule {
                     password: config.rapi.password,
                     timeoutMs: config.rapi.timeoutMs,
                     retries: config.rapi.retries,
-                    name: config.master.clusterName,
+                    name: config.eventd.cluster,
                   })
                 : null,
             ),

@@ -76,7 +76,7 @@ export class EventdService implements OnApplicationBootstrap, OnApplicationShutd
     this.reader = new QueueDirReader(config.master.queueDir);
     this.highWater = new HighWaterStore(
       config.eventd.stateDir,
-      config.master.clusterName,
+      config.eventd.cluster,
       config.master.queueDir,
     );
     this.watcher = new QueueDirWatcher(
@@ -275,7 +275,7 @@ export class EventdService implements OnApplicationBootstrap, OnApplicationShutd
           await this.publishOp(job, i, fallback);
           state.published[i] = status;
         }
-        const progress = buildProgress(this.config.master.clusterName, job, i, fallback);
+        const progress = buildProgress(this.config.eventd.cluster, job, i, fallback);
         if (progress && progress.progress !== state.progress) {
           await this.publisher.publish(progress.message, `p${progress.progress}`);
           this.metrics.published.inc({ type: 'progress', status: 'running' });
@@ -298,7 +298,7 @@ export class EventdService implements OnApplicationBootstrap, OnApplicationShutd
     opIndex: number,
     fallback: GanetiTimestamp,
   ): Promise<void> {
-    const pending = buildOpEvent(this.config.master.clusterName, job, opIndex, fallback);
+    const pending = buildOpEvent(this.config.eventd.cluster, job, opIndex, fallback);
     if (!pending) return;
     const { message } = pending;
     if (pending.readback && message.type === 'op') {
@@ -355,7 +355,7 @@ export class EventdService implements OnApplicationBootstrap, OnApplicationShutd
     try {
       const redis = await this.publisher.client();
       await redis.set(
-        livenessKey(this.config.redis.prefix, 'eventd', this.config.master.clusterName),
+        livenessKey(this.config.redis.prefix, 'eventd', this.config.eventd.cluster),
         JSON.stringify({
           host: hostname(),
           pid: process.pid,

@@ -10,7 +10,7 @@ export const HOOK_CONFIG_NAME = 'nefos-hooks.json';
 export interface HookSettings {
   redisUrl: string;
   redisPrefix: string;
-  /** The backend name events carry (`NEFOS_CLUSTER_NAME`). */
+  /** The backend name events carry (the cluster's name in Nefos, as eventd's `cluster`). */
   cluster: string;
 }
 

@@ -1,22 +1,45 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { NEFOS_LOGGER, type Logger } from '@nefos/contracts';
 import { ServerEventRepository } from '@nefos/database';
 
-/** Backend id -> name, cached: a message from another cluster must not touch our servers. */
+/**
+ * Routes messages by cluster: a message applies only to a server whose backend's name equals the
+ * message's `cluster` (each eventd names its own). Backend id -> name is cached (names never change).
+ */
 @Injectable()
 export class BackendNames {
   private readonly names = new Map<string, string>();
 
-  constructor(private readonly servers: ServerEventRepository) {}
+  constructor(
+    private readonly servers: ServerEventRepository,
+    @Inject(NEFOS_LOGGER) private readonly log: Logger,
+  ) {}
 
   async matches(backendId: string | null, cluster: string): Promise<boolean> {
-    if (backendId === null) return true; // not placed yet: the API sets it with the job
-    let name = this.names.get(backendId);
-    if (name === undefined) {
-      const b = await this.servers.backendById(backendId);
-      if (!b) return false;
-      name = b.name;
-      this.names.set(backendId, name);
-    }
-    return name === cluster;
+    // Not placed: no job was ever submitted for it, so no cluster speaks for it.
+    if (backendId === null) return false;
+    return (await this.nameOf(backendId)) === cluster;
+  }
+
+  /** A message from another cluster than the server's: ignored (and counted by its outcome). */
+  reportForeign(cluster: string, instance: string, backendId: string | null, what: string): void {
+    this.log.warn(
+      {
+        cluster,
+        instance,
+        serverBackend: backendId ? (this.names.get(backendId) ?? null) : null,
+        what,
+      },
+      "message from another cluster than the server's backend ignored",
+    );
+  }
+
+  private async nameOf(backendId: string): Promise<string | null> {
+    const cached = this.names.get(backendId);
+    if (cached !== undefined) return cached;
+    const b = await this.servers.backendById(backendId);
+    if (!b) return null;
+    this.names.set(backendId, b.name);
+    return b.name;
   }
 }

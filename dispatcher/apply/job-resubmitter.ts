@@ -52,6 +52,7 @@ export class JobResubmitter {
     if (!mayResubmit(msg) || this.config.dispatcher.resubmitAttempts === 0) return null;
     const backend = await this.servers.backendByName(msg.cluster);
     if (!backend) return { ok: false, why: `no backend named ${msg.cluster}` };
+    if (backend.offline) return { ok: false, why: `backend ${backend.name} is offline` };
     try {
       const job = await this.rapi.forBackend(backend).getJob(msg.jobId);
       if (!job.ops) return { ok: false, why: `job ${msg.jobId} is unknown to ${backend.name}` };
@@ -84,6 +85,7 @@ export class JobResubmitter {
     }
     const backend = await this.servers.backendByName(msg.cluster);
     if (!backend) return { resubmitted: false, why: `no backend named ${msg.cluster}` };
+    if (backend.offline) return { resubmitted: false, why: `backend ${backend.name} is offline` };
     let jobId: number;
     try {
       jobId = await request.submit(this.rapi.forBackend(backend), msg.requestId ?? '');

@@ -63,7 +63,10 @@ export class ServerEventService {
       const server = await this.servers.lockByInstanceName(tx, msg.instance);
       if (!server) return 'unknown-server';
       if (server.deleted) return 'deleted';
-      if (!(await this.backends.matches(server.backendId, msg.cluster))) return 'foreign-cluster';
+      if (!(await this.backends.matches(server.backendId, msg.cluster))) {
+        this.backends.reportForeign(msg.cluster, msg.instance, server.backendId, msg.operation);
+        return 'foreign-cluster';
+      }
       let plan = planOpEvent(server, msg);
       let resubmit: ResubmitOutcome | null = null;
       if (plan.resubmit) {

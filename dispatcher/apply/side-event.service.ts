@@ -49,8 +49,23 @@ export class SideEventService {
     if (serverIdFromInstanceName(this.config.compute.instancePrefix, msg.instance) === null) {
       return 'foreign-name';
     }
-    const raised = await this.servers.raiseBuildProgress(msg.instance, Math.round(msg.progress));
-    return raised ? 'applied' : 'stale';
+    const raised = await this.servers.raiseBuildProgress(
+      msg.instance,
+      Math.round(msg.progress),
+      msg.cluster,
+    );
+    if (raised) return 'applied';
+    // Not raised: stale, or a server of another backend (a message from a foreign cluster).
+    const server = await this.servers.findByInstanceName(msg.instance);
+    if (
+      server &&
+      !server.deleted &&
+      !(await this.backends.matches(server.backendId, msg.cluster))
+    ) {
+      this.backends.reportForeign(msg.cluster, msg.instance, server.backendId, 'progress');
+      return 'foreign-cluster';
+    }
+    return 'stale';
   }
 
   async applyNetwork(msg: NetworkEvent): Promise<ApplyOutcome> {
@@ -90,7 +105,10 @@ export class SideEventService {
       const server = await this.servers.lockByInstanceName(tx, instance);
       if (!server) return 'unknown-server';
       if (server.deleted) return 'deleted';
-      if (!(await this.backends.matches(server.backendId, msg.cluster))) return 'foreign-cluster';
+      if (!(await this.backends.matches(server.backendId, msg.cluster))) {
+        this.backends.reportForeign(msg.cluster, instance, server.backendId, 'network');
+        return 'foreign-cluster';
+      }
       const t = timestampToMicros(msg.eventTime);
       const notes: string[] = [];
       if (msg.nics && (server.backendTime === null || t > server.backendTime)) {

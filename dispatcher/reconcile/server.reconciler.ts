@@ -23,7 +23,8 @@ import {
 import { ServerEventService } from '../apply/server-event.service';
 import { instanceFacts, jobOpEvents, ACTIVE_JOB_STATUSES } from './backend-facts';
 
-export type FindingKind = 'stale' | 'orphan' | 'unsynced' | 'pending-task' | 'lost-build';
+export type FindingKind =
+  'stale' | 'orphan' | 'unsynced' | 'pending-task' | 'lost-build' | 'unreachable';
 
 export interface ReconcileOptions {
   fixStale?: boolean;
@@ -72,8 +73,23 @@ export class ServerReconciler {
     if (onlyBackend && chosen.length === 0) throw new Error(`no backend named ${onlyBackend}`);
     const findings: Finding[] = [];
     for (const b of chosen) {
-      if (b.offline) continue; // an offline backend cannot tell us anything
-      findings.push(...(await this.reconcileBackend(b, opts)));
+      if (b.offline) continue; // an offline backend is not contacted at all
+      try {
+        findings.push(...(await this.reconcileBackend(b, opts)));
+      } catch (err) {
+        // One backend that does not answer must not keep the others from being reconciled.
+        const why = (err as Error).message;
+        this.log.warn({ backend: b.name, err: why }, 'reconciliation could not read the backend');
+        findings.push({
+          backend: b.name,
+          kind: 'unreachable',
+          instance: '',
+          serverId: null,
+          detail: `backend ${b.name} could not be read`,
+          fixed: false,
+          error: why,
+        });
+      }
     }
     return findings;
   }

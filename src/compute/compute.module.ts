@@ -1,7 +1,9 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { FlavorRepository, KeyPairRepository, ServerRepository } from '@nefos/database';
-import { BackendSelector } from '../backends/backend.selector';
+import { BackendPlacementRepository } from '@nefos/database';
+import { InventoryModule } from '../admin/inventory/inventory.module';
+import { BackendAllocator } from '../backends/backend.allocator';
 import { ImagesModule } from '../images/images.module';
 import { PortAllocator } from '../networks/port-allocator';
 import { AvailabilityZonesController } from './availability-zones/availability-zones.controller';
@@ -54,7 +56,7 @@ const ACTIONS = [
 
 /** The OpenStack Compute v2.1 API under `/compute` (DESIGN §6-§7). */
 @Module({
-  imports: [DiscoveryModule, ImagesModule],
+  imports: [DiscoveryModule, ImagesModule, InventoryModule],
   controllers: [
     VersionsController,
     ComputeDocsController,
@@ -74,7 +76,8 @@ const ACTIONS = [
     ServerRepository,
     FlavorRepository,
     KeyPairRepository,
-    BackendSelector,
+    BackendPlacementRepository,
+    BackendAllocator,
     PortAllocator,
     FlavorService,
     KeyPairService,

@@ -72,6 +72,11 @@ export class VncConsoleService {
     }
     const backend = await this.backends.findById(server.backendId);
     if (!backend) throw unavailable(`The backend of instance ${server.id} is not registered.`);
+    if (backend.offline) {
+      throw unavailable(
+        `Cannot '${VNC_CONSOLE_ACTION}' instance ${server.id}: its backend ${backend.name} is offline (taken out of service by an administrator) and is not contacted. Try again once it is back online.`,
+      );
+    }
 
     const endpoint = await this.rapi
       .forBackend(backend)

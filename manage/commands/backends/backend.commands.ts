@@ -13,6 +13,7 @@ const COLUMNS = [
   'hypervisor',
   'drained',
   'offline',
+  'access',
   'nodes',
   'cpus',
   'mem_free',
@@ -28,6 +29,11 @@ function row(b: BackendView): Record<string, unknown> {
     hypervisor: b.hypervisor,
     drained: b.drained,
     offline: b.offline,
+    access: b.public
+      ? 'public'
+      : b.projects.length
+        ? `projects ${b.projects.join(',')}`
+        : 'private (no project)',
     nodes: b.nodes?.length ?? 0,
     cpus: `${b.cpusFree}/${b.cpus}`,
     mem_free: `${b.memoryFreeMib}/${b.memoryMib} MiB`,
@@ -47,6 +53,9 @@ interface ConnectionOptions extends JsonOption {
   hypervisor?: string;
   drained?: string;
   offline?: string;
+  public?: string;
+  project?: string[];
+  unpin?: string[];
   check?: boolean;
 }
 
@@ -107,6 +116,24 @@ abstract class BackendConnectionCommand extends BaseCommand<ConnectionOptions> {
   }
 
   @Option({
+    flags: '--public <yes|no>',
+    description:
+      'public: any project may get servers here; no: only the projects it is pinned to (--project)',
+  })
+  parsePublic(v: string): string {
+    return v;
+  }
+
+  @Option({
+    flags: '--project <project>',
+    description:
+      'pin the backend to this project (id, or a name no other domain uses); repeat for several. Pinning makes a new backend private unless --public yes',
+  })
+  parseProject(v: string, previous: string[] = []): string[] {
+    return [...previous, v];
+  }
+
+  @Option({
     flags: '--no-check',
     description: 'do not check that the RAPI answers with these credentials',
   })
@@ -142,6 +169,8 @@ export class BackendAddCommand extends BackendConnectionCommand {
         hypervisor: o.hypervisor,
         drained: yesNo('--drained', o.drained),
         offline: yesNo('--offline', o.offline),
+        public: yesNo('--public', o.public),
+        projects: o.project,
       },
       o.check !== false,
     );
@@ -161,7 +190,7 @@ export class BackendAddCommand extends BackendConnectionCommand {
   name: 'backend-modify',
   arguments: '<name>',
   description:
-    'change a backend: RAPI address or credentials, hypervisor, --drained yes|no, --offline yes|no',
+    'change a backend: RAPI address or credentials, hypervisor, --drained yes|no, --offline yes|no, --public yes|no, --project/--unpin <project>',
 })
 export class BackendModifyCommand extends BackendConnectionCommand {
   constructor(
@@ -179,14 +208,25 @@ export class BackendModifyCommand extends BackendConnectionCommand {
       hypervisor: o.hypervisor,
       drained: yesNo('--drained', o.drained),
       offline: yesNo('--offline', o.offline),
+      public: yesNo('--public', o.public),
+      pin: o.project,
+      unpin: o.unpin,
     };
     if (Object.values(changes).every((v) => v === undefined)) {
       throw new CommandError(
-        'nothing to change: give --url, --user, --password(-file), --hypervisor, --drained or --offline',
+        'nothing to change: give --url, --user, --password(-file), --hypervisor, --drained, --offline, --public, --project or --unpin',
       );
     }
     await this.backends.modify(name, changes, o.check !== false);
     out.object(row(backendView((await this.fleet.backend(name))!)));
+  }
+
+  @Option({
+    flags: '--unpin <project>',
+    description: 'unpin this project (id or name); repeat for several',
+  })
+  parseUnpin(v: string, previous: string[] = []): string[] {
+    return [...previous, v];
   }
 }
 

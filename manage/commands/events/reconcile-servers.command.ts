@@ -48,7 +48,12 @@ export class ReconcileServersCommand extends BaseCommand<Options> {
     );
     const failed = findings.filter((f) => f.error);
     if (failed.length) {
-      process.stderr.write(`error: ${failed.length} fix(es) failed\n`);
+      const unread = failed.filter((f) => f.kind === 'unreachable').length;
+      const parts = [
+        ...(unread ? [`${unread} backend(s) could not be read`] : []),
+        ...(failed.length > unread ? [`${failed.length - unread} fix(es) failed`] : []),
+      ];
+      process.stderr.write(`error: ${parts.join(', ')}\n`);
       process.exitCode = 1;
     }
   }

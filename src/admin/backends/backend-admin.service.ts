@@ -20,9 +20,18 @@ export interface BackendInput {
   hypervisor?: string;
   drained?: boolean;
   offline?: boolean;
+  /** Any project may get servers here (default), or only the pinned `projects`. */
+  public?: boolean;
+  /** Projects (ids or unique names) the backend is pinned to. */
+  projects?: string[];
 }
 
-export type BackendChanges = Partial<Omit<BackendInput, 'name'>>;
+export type BackendChanges = Partial<Omit<BackendInput, 'name'>> & {
+  /** Projects to pin besides those already pinned. */
+  pin?: string[];
+  /** Projects to unpin. */
+  unpin?: string[];
+};
 
 export interface NodeChangeResult {
   backend: string;
@@ -69,6 +78,7 @@ export class BackendAdminService {
     validateUrl(input.rapiUrl);
     if (await this.repo.findByName(input.name))
       throw conflict(`Backend ${input.name} already exists.`);
+    const projects = await this.projectIds(input.projects ?? []);
     if (check) await this.verify(input);
     const backend = await this.repo.create({
       name: input.name,
@@ -78,8 +88,14 @@ export class BackendAdminService {
       hypervisor: input.hypervisor ?? 'kvm',
       drained: input.drained ?? false,
       offline: input.offline ?? false,
+      // Pinning projects makes a backend theirs unless it is said to stay public.
+      public: input.public ?? projects.length === 0,
+      projects: { create: projects.map((projectId) => ({ projectId })) },
     });
-    this.log.info({ backend: backend.name, url: backend.rapiUrl }, 'backend added');
+    this.log.info(
+      { backend: backend.name, url: backend.rapiUrl, public: backend.public, projects },
+      'backend added',
+    );
     const refresh = backend.offline ? null : await this.capacity.refresh(backend);
     return { backend: (await this.repo.findByName(backend.name)) ?? backend, refresh };
   }
@@ -102,16 +118,31 @@ export class BackendAdminService {
     if (check && (reconnect || goingOnline) && !(changes.offline ?? current.offline)) {
       await this.verify(connection);
     }
-    const updated = await this.repo.update(current.id, {
-      ...(changes.rapiUrl !== undefined ? { rapiUrl: changes.rapiUrl.replace(/\/+$/, '') } : {}),
-      ...(changes.rapiUser !== undefined ? { rapiUser: changes.rapiUser } : {}),
-      ...(changes.rapiPassword !== undefined ? { rapiPassword: changes.rapiPassword } : {}),
-      ...(changes.hypervisor !== undefined ? { hypervisor: changes.hypervisor } : {}),
-      ...(changes.drained !== undefined ? { drained: changes.drained } : {}),
-      ...(changes.offline !== undefined ? { offline: changes.offline } : {}),
-    });
+    const set = changes.projects ? await this.projectIds(changes.projects) : undefined;
+    const add = changes.pin ? await this.projectIds(changes.pin) : undefined;
+    const remove = changes.unpin ? await this.projectIds(changes.unpin) : undefined;
+    const updated = await this.repo.updateWithPins(
+      current.id,
+      {
+        ...(changes.rapiUrl !== undefined ? { rapiUrl: changes.rapiUrl.replace(/\/+$/, '') } : {}),
+        ...(changes.rapiUser !== undefined ? { rapiUser: changes.rapiUser } : {}),
+        ...(changes.rapiPassword !== undefined ? { rapiPassword: changes.rapiPassword } : {}),
+        ...(changes.hypervisor !== undefined ? { hypervisor: changes.hypervisor } : {}),
+        ...(changes.drained !== undefined ? { drained: changes.drained } : {}),
+        ...(changes.offline !== undefined ? { offline: changes.offline } : {}),
+        ...(changes.public !== undefined ? { public: changes.public } : {}),
+      },
+      { set, add, remove },
+    );
     this.log.info(
-      { backend: name, drained: updated.drained, offline: updated.offline, reconnect },
+      {
+        backend: name,
+        drained: updated.drained,
+        offline: updated.offline,
+        public: updated.public,
+        pins: { set, add, remove },
+        reconnect,
+      },
       'backend modified',
     );
     return updated;
@@ -120,13 +151,12 @@ export class BackendAdminService {
   /** Removes a backend that holds no live servers. */
   async remove(name: string): Promise<void> {
     const b = await this.get(name);
-    const live = await this.repo.liveServerCount(b.id);
+    const live = await this.repo.removeIfEmpty(b.id);
     if (live > 0) {
       throw conflict(
         `Backend ${name} still holds ${live} server${live === 1 ? '' : 's'}; delete or move them first (drain it to stop new ones).`,
       );
     }
-    await this.repo.remove(b.id);
     this.log.info({ backend: name }, 'backend removed');
   }
 
@@ -209,7 +239,9 @@ export class BackendAdminService {
   private async verify(
     b: Pick<BackendInput, 'name' | 'rapiUrl' | 'rapiUser' | 'rapiPassword'>,
   ): Promise<void> {
-    const client = this.rapi.forBackend({ ...b, name: b.name });
+    // Only the connection: the check runs even for a backend being added offline.
+    const { name, rapiUrl, rapiUser, rapiPassword } = b;
+    const client = this.rapi.forBackend({ name, rapiUrl, rapiUser, rapiPassword });
     try {
       const version = await client.version();
       if (version !== 2) throw badRequest(`${b.rapiUrl} answers RAPI version ${version}, not 2.`);
@@ -222,6 +254,17 @@ export class BackendAdminService {
       }
       throw badRequest(`Cannot reach the RAPI of ${b.name} at ${b.rapiUrl}: ${e.message}`);
     }
+  }
+
+  /** Project ids for ids or names; 400 naming the ones that do not exist. */
+  private async projectIds(refs: string[]): Promise<string[]> {
+    const { ids, missing } = await this.repo.resolveProjects(refs);
+    if (missing.length) {
+      throw badRequest(
+        `Project ${missing.map((m) => JSON.stringify(m)).join(', ')} could not be found (give a project id, or a name no other domain uses).`,
+      );
+    }
+    return ids;
   }
 
   private client(b: Backend): RapiClient {

@@ -8,6 +8,10 @@ export interface BackendView {
   hypervisor: string;
   drained: boolean;
   offline: boolean;
+  /** Any project may get servers here; when false, only the `projects` it is pinned to. */
+  public: boolean;
+  /** Ids of the projects the backend is pinned to. */
+  projects: string[];
   cpus: number;
   cpusFree: number;
   memoryMib: number;
@@ -15,6 +19,8 @@ export interface BackendView {
   diskMib: number;
   diskFreeMib: number;
   instances: number;
+  /** Last successful capacity read through RAPI (null: never read). */
+  capacityAt: string | null;
   lastHeartbeatAt: string | null;
   lastHeartbeatOk: boolean | null;
   createdAt: string;
@@ -36,7 +42,9 @@ export interface NodeView {
   updatedAt: string;
 }
 
-export function backendView(b: Backend & { nodes?: BackendNode[] }): BackendView {
+export function backendView(
+  b: Backend & { nodes?: BackendNode[]; projects?: Array<{ projectId: string }> },
+): BackendView {
   return {
     name: b.name,
     rapiUrl: b.rapiUrl,
@@ -44,6 +52,8 @@ export function backendView(b: Backend & { nodes?: BackendNode[] }): BackendView
     hypervisor: b.hypervisor,
     drained: b.drained,
     offline: b.offline,
+    public: b.public,
+    projects: (b.projects ?? []).map((p) => p.projectId),
     cpus: b.ctotal,
     cpusFree: b.cfree,
     memoryMib: b.mtotal,
@@ -51,6 +61,7 @@ export function backendView(b: Backend & { nodes?: BackendNode[] }): BackendView
     diskMib: b.dtotal,
     diskFreeMib: b.dfree,
     instances: b.pinstCnt,
+    capacityAt: b.capacityAt?.toISOString() ?? null,
     lastHeartbeatAt: b.lastHeartbeatAt?.toISOString() ?? null,
     lastHeartbeatOk: b.lastHeartbeatOk,
     createdAt: b.createdAt.toISOString(),

@@ -30,9 +30,21 @@ export class CapacityRepository {
     return rows.reduce((n, r) => n + r.flavor.vcpus, 0);
   }
 
-  /** Replaces the backend's node rows with `nodes` and stores the totals, in one transaction. */
+  /**
+   * Replaces the backend's node rows with `nodes` and stores the totals, in one transaction. The
+   * backend row is locked first (the allocator takes the same lock to place a server), and the
+   * memory and disk of servers placed there whose create job has not started yet are taken off the
+   * free figures: the master does not count them yet, and a placement must not be forgotten.
+   */
   async store(backendId: string, nodes: RapiNode[], totals: BackendTotals): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT "id" FROM "Backend" WHERE "id" = ${backendId}::uuid FOR UPDATE`;
+      const [pending] = await tx.$queryRaw<Array<{ memory: bigint; disk: bigint; n: bigint }>>`
+        SELECT COALESCE(SUM(f."ramMb"), 0)::bigint AS memory,
+               COALESCE(SUM(f."diskGb"), 0)::bigint * 1024 AS disk, COUNT(*)::bigint AS n
+        FROM "Server" s JOIN "Flavor" f ON f."id" = s."flavorId"
+        WHERE s."backendId" = ${backendId}::uuid AND NOT s."deleted" AND s."operstate" = 'BUILD'
+          AND (s."backendJobStatus" IS NULL OR s."backendJobStatus" IN ('queued', 'waiting'))`;
       await tx.backendNode.deleteMany({
         where: { backendId, name: { notIn: nodes.map((n) => n.name) } },
       });
@@ -56,7 +68,16 @@ export class CapacityRepository {
           update: data,
         });
       }
-      await tx.backend.update({ where: { id: backendId }, data: totals });
+      await tx.backend.update({
+        where: { id: backendId },
+        data: {
+          ...totals,
+          mfree: totals.mfree - Number(pending.memory),
+          dfree: totals.dfree - Number(pending.disk),
+          pinstCnt: totals.pinstCnt + Number(pending.n),
+          capacityAt: new Date(),
+        },
+      });
     });
   }
 }

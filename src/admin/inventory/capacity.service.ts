@@ -26,6 +26,8 @@ export interface RefreshResult {
 export class CapacityService {
   private readonly inFlight = new Map<string, Promise<RefreshResult>>();
   private readonly lastAttempt = new Map<string, number>();
+  /** When the last read of a backend failed (cleared by a successful one). */
+  private readonly failedAt = new Map<string, number>();
   /** Set by the metrics module to count failed reads. */
   onFailure?: (backend: string) => void;
 
@@ -45,6 +47,21 @@ export class CapacityService {
     return Promise.all(due.map((b) => this.refresh(b)));
   }
 
+  /**
+   * Re-reads the backends whose stored figures are older than `maxAgeMs` (the allocator's age),
+   * judged by the time of the last successful read, which every API replica shares. A read that
+   * failed is not tried again by this process before the same age has passed.
+   */
+  async refreshOlderThan(backends: Backend[], maxAgeMs: number): Promise<RefreshResult[]> {
+    const now = Date.now();
+    const due = backends.filter(
+      (b) =>
+        (b.capacityAt === null || now - b.capacityAt.getTime() >= maxAgeMs) &&
+        now - (this.failedAt.get(b.id) ?? 0) >= maxAgeMs,
+    );
+    return Promise.all(due.map((b) => this.refresh(b)));
+  }
+
   /** Reads the backend's nodes now (or joins a read already under way). */
   refresh(backend: Backend): Promise<RefreshResult> {
     const running = this.inFlight.get(backend.id);
@@ -60,8 +77,10 @@ export class CapacityService {
       const nodes = await this.rapi.forBackend(backend).listNodes();
       const allocated = await this.repo.allocatedVcpus(backend.id);
       await this.repo.store(backend.id, nodes, totalsOf(nodes, allocated));
+      this.failedAt.delete(backend.id);
       return { backend: backend.name, ok: true, nodes: nodes.length };
     } catch (err) {
+      this.failedAt.set(backend.id, Date.now());
       this.onFailure?.(backend.name);
       this.log.warn(
         { backend: backend.name, err: (err as Error).message },

@@ -40,6 +40,8 @@ export type AdminServerRow = Prisma.ServerGetPayload<{
 
 export interface BackendWithNodes extends Backend {
   nodes: BackendNode[];
+  /** Projects the backend is pinned to. */
+  projects: Array<{ projectId: string }>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -125,14 +127,20 @@ export class FleetRepository {
   backends(): Promise<BackendWithNodes[]> {
     return this.prisma.backend.findMany({
       orderBy: { name: 'asc' },
-      include: { nodes: { orderBy: { name: 'asc' } } },
+      include: {
+        nodes: { orderBy: { name: 'asc' } },
+        projects: { select: { projectId: true }, orderBy: { projectId: 'asc' } },
+      },
     });
   }
 
   backend(name: string): Promise<BackendWithNodes | null> {
     return this.prisma.backend.findUnique({
       where: { name },
-      include: { nodes: { orderBy: { name: 'asc' } } },
+      include: {
+        nodes: { orderBy: { name: 'asc' } },
+        projects: { select: { projectId: true }, orderBy: { projectId: 'asc' } },
+      },
     });
   }
 

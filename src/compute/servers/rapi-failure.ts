@@ -7,6 +7,7 @@ import { conflict, DomainError } from '../../common/errors/domain.error';
  */
 export function rapiFailure(err: unknown, action: string, serverId: string): DomainError {
   if (!(err instanceof RapiError)) throw err;
+  if (err.kind === 'offline') return backendOffline(err.backend ?? '', action, serverId);
   if (err.unreachable) {
     return new DomainError(
       'serviceUnavailable',
@@ -29,4 +30,15 @@ export function rapiFailure(err: unknown, action: string, serverId: string): Dom
 export function backendReason(err: RapiError): string {
   const m = /failed with \d+: (.*)$/.exec(err.message);
   return [m ? m[1] : err.message, err.explain].filter(Boolean).join(' - ');
+}
+
+/**
+ * 503 for a server whose backend an administrator took offline: Nefos does not contact that
+ * backend at all, so nothing can be done to the server until the backend is back online.
+ */
+export function backendOffline(backend: string, action: string, serverId: string): DomainError {
+  return new DomainError(
+    'serviceUnavailable',
+    `Cannot '${action}' instance ${serverId}: its backend ${backend} is offline (taken out of service by an administrator) and is not contacted. Nothing was changed; try again once it is back online.`,
+  );
 }

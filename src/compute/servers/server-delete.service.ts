@@ -11,7 +11,7 @@ import {
 import { currentRequestId } from '../../common/request/request-id.middleware';
 import type { AuthContext } from '../../identity/auth/auth-context';
 import { PortAllocator } from '../../networks/port-allocator';
-import { rapiFailure } from './rapi-failure';
+import { backendOffline, rapiFailure } from './rapi-failure';
 import { ServerTaskRunner } from './server-task.runner';
 
 type Tx = Prisma.TransactionClient;
@@ -48,6 +48,8 @@ export class ServerDeleteService {
         await this.finishLocally(tx, s);
         return;
       }
+      // A server whose instance may exist stays on its backend for life: no call while offline.
+      if (backend.offline) throw backendOffline(backend.name, 'delete', s.id);
       const release = await this.releaseDeltas(tx, s);
       let jobId: number;
       try {

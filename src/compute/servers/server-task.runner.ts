@@ -23,7 +23,7 @@ import {
 import { conflict, notFound } from '../../common/errors/domain.error';
 import { currentRequestId } from '../../common/request/request-id.middleware';
 import type { AuthContext } from '../../identity/auth/auth-context';
-import { rapiFailure } from './rapi-failure';
+import { backendOffline, rapiFailure } from './rapi-failure';
 
 type Tx = Prisma.TransactionClient;
 
@@ -124,6 +124,7 @@ export class ServerTaskRunner {
         ServerTaskRunner.checkState(s, t.action, t.allowed, t.whileResized);
         await t.check?.(s, tx);
         const backend = await this.backendOf(s, tx);
+        if (backend.offline) throw backendOffline(backend.name, t.action, s.id);
         const deltas = t.quota ? await t.quota(s, tx) : null;
         const commission = deltas
           ? await this.quotas.reserve(tx, s.projectId, deltas, { action: t.action, serverId: s.id })

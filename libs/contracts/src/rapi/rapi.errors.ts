@@ -1,8 +1,11 @@
-/** A RAPI call that failed: an HTTP error from the master, or no answer at all. */
+/**
+ * A RAPI call that failed: an HTTP error from the master, no answer at all, or (kind `offline`)
+ * not even tried because an administrator took the backend offline.
+ */
 export class RapiError extends Error {
   constructor(
     message: string,
-    readonly kind: 'http' | 'network' | 'timeout',
+    readonly kind: 'http' | 'network' | 'timeout' | 'offline',
     readonly status: number | null,
     /** Ganeti's `explain` field (for opcode errors, the error class and kind). */
     readonly explain: string | null = null,

@@ -9,3 +9,4 @@ export * from './server-event.repository';
 export * from './server-resources.repository';
 export * from './system-state.repository';
 export * from './network-event.repository';
+export * from './backend-placement.repository';

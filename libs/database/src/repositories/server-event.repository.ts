@@ -32,6 +32,10 @@ export class ServerEventRepository {
   }
 
   /** Locks the server with this backend instance name (`SELECT ... FOR UPDATE`). */
+  findByInstanceName(instanceName: string): Promise<Server | null> {
+    return this.prisma.server.findUnique({ where: { instanceName } });
+  }
+
   async lockByInstanceName(tx: Tx, instanceName: string): Promise<Server | null> {
     const rows = await tx.$queryRaw<Array<{ id: string }>>`
       SELECT "id" FROM "Server" WHERE "instanceName" = ${instanceName} FOR UPDATE`;
@@ -47,11 +51,17 @@ export class ServerEventRepository {
    * Raises the build progress of a server still building; never lowers it. One statement, so no
    * lock is needed: progress messages change nothing else.
    */
-  async raiseBuildProgress(instanceName: string, progress: number): Promise<boolean> {
+  /** Raises the build progress of a building server that lives on the backend named `cluster`. */
+  async raiseBuildProgress(
+    instanceName: string,
+    progress: number,
+    cluster: string,
+  ): Promise<boolean> {
     const n = await this.prisma.$executeRaw`
       UPDATE "Server" SET "buildProgress" = ${progress}, "updatedAt" = now()
       WHERE "instanceName" = ${instanceName} AND "operstate" = 'BUILD' AND NOT "deleted"
-        AND "buildProgress" < ${progress}`;
+        AND "buildProgress" < ${progress}
+        AND "backendId" = (SELECT "id" FROM "Backend" WHERE "name" = ${cluster})`;
     return n > 0;
   }
 
