@@ -20,12 +20,12 @@ import {
   QuotaStore,
   ServerRepository,
   UNLIMITED,
-  type Backend,
   type Flavor,
   type ImageWithProperties,
   type QuotaDeltas,
 } from '@nefos/database';
-import { BackendSelector } from '../../backends/backend.selector';
+import { demandOf } from '../../backends/allocation-policy';
+import { BackendAllocator } from '../../backends/backend.allocator';
 import { badRequest, forbidden } from '../../common/errors/domain.error';
 import { currentRequestId } from '../../common/request/request-id.middleware';
 import type { AuthContext } from '../../identity/auth/auth-context';
@@ -70,7 +70,7 @@ export class ServerCreateService {
     private readonly flavors: FlavorService,
     private readonly images: ImageRegistry,
     private readonly ports: PortAllocator,
-    private readonly selector: BackendSelector,
+    private readonly allocator: BackendAllocator,
     private readonly runner: ServerTaskRunner,
     @Inject(NEFOS_CONFIG) private readonly config: NefosConfig,
   ) {}
@@ -89,11 +89,6 @@ export class ServerCreateService {
       disk: plan.flavor.diskGb,
     };
     const count = await this.fitCount(projectId, deltas, body.min_count ?? 1, plan.count);
-    const backend = await this.selector.choose({
-      vcpus: plan.flavor.vcpus,
-      ramMb: plan.flavor.ramMb,
-      diskGb: plan.flavor.diskGb,
-    });
     const requestId = currentRequestId() ?? null;
     const passHash = await hashPassword(plan.adminPass);
     const rows = await this.prisma.$transaction(
@@ -112,7 +107,7 @@ export class ServerCreateService {
             userId: auth.userId,
             flavorId: plan.flavor.id,
             imageId: plan.image.id,
-            backendId: backend?.id ?? null,
+            backendId: null, // the allocator places each server before its job is submitted
             instanceName: instanceName(this.config.compute.instancePrefix, id),
             operstate: OperState.Build,
             task: ServerTask.Spawning,
@@ -152,7 +147,7 @@ export class ServerCreateService {
       { timeout: 30000, maxWait: 10000 },
     );
     for (const row of rows) {
-      await this.submit(row.id, row.commissionId, row.nics, plan, backend, requestId);
+      await this.submit(row.id, projectId, row.commissionId, row.nics, plan, requestId);
     }
     return rows.map((r) => ({
       id: r.id,
@@ -280,16 +275,26 @@ export class ServerCreateService {
 
   private async submit(
     serverId: string,
+    projectId: string,
     commissionId: string,
     nics: AllocatedPort[],
     plan: Plan,
-    backend: Backend | null,
     requestId: string | null,
   ): Promise<void> {
+    const demand = demandOf(plan.flavor);
+    const placement = await this.allocator.place(projectId, serverId, demand);
+    if (!placement.placed && placement.serverGone) return; // deleted in between: nothing to build
+    const backend = placement.placed ? placement.backend : null;
     await this.prisma.$transaction(async (tx) => {
       const s = await this.servers.lock(tx, serverId);
-      if (!s || s.deleted) return; // deleted in between: nothing to build
+      if (!s || s.deleted) {
+        // Deleted in between: nothing to build, and the room it held goes back.
+        if (backend) await this.allocator.giveBack(tx, backend.id, demand);
+        return;
+      }
       const fail = async (code: number, message: string, details: string | null): Promise<void> => {
+        // The create never reached the backend: the room it held there goes back at once.
+        if (backend) await this.allocator.giveBack(tx, backend.id, demand);
         await this.servers.update(tx, serverId, {
           operstate: OperState.Error,
           task: null,
@@ -308,14 +313,16 @@ export class ServerCreateService {
           message: `create failed: ${message}`,
         });
       };
-      if (!backend) {
-        await fail(
-          500,
-          'No valid host was found. Every backend is drained, offline or full.',
-          null,
-        );
+      if (!placement.placed || !backend) {
+        await fail(500, placement.placed ? 'No valid host was found.' : placement.reason, null);
         return;
       }
+      await this.servers.trail(tx, {
+        serverId,
+        source: 'api',
+        requestId,
+        message: `placed on backend ${backend.name}${placement.score === null ? ' (its capacity was never read)' : ` (load score ${placement.score.toFixed(3)})`}`,
+      });
       const image = plan.image;
       const props = imageProperties(image);
       const osparams: Record<string, unknown> = {

@@ -135,6 +135,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const consolePort = r.get('NEFOS_CONSOLE_PORT', port, 6080);
   const rapiPort = r.get('NEFOS_RAPI_PORT', port, 5080);
   const masterDir = join(dataDir, 'master');
+  const clusterName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'a host-like name');
+  const masterClusterName = r.get('NEFOS_CLUSTER_NAME', clusterName, 'nefos-local');
 
   const config: NefosConfig = {
     dataDir,
@@ -190,11 +192,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       tlsKey: r.get('NEFOS_CONSOLE_TLS_KEY', z.string().min(1)),
     },
     master: {
-      clusterName: r.get(
-        'NEFOS_CLUSTER_NAME',
-        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'a host-like name'),
-        'nefos-local',
-      ),
+      clusterName: masterClusterName,
       hypervisor: r.get('NEFOS_HYPERVISOR', z.enum(['qemu', 'test'])),
       virtType: r.get('NEFOS_VIRT_TYPE', z.enum(['kvm', 'qemu'])),
       workers: r.get('NEFOS_MASTER_WORKERS', positiveInt, 8),
@@ -215,6 +213,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       stateDir: r.get('NEFOS_EVENTD_STATE_DIR', z.string().min(1), join(dataDir, 'eventd')),
       rescanIntervalSeconds: r.get('NEFOS_EVENTD_RESCAN_INTERVAL', nonNegativeInt, 30),
       rapiUrl: r.get('NEFOS_EVENTD_RAPI_URL', httpUrl, `https://127.0.0.1:${rapiPort}`),
+      cluster: r.get('NEFOS_EVENTD_CLUSTER', clusterName, masterClusterName),
     },
     dispatcher: {
       metricsPort: r.get('NEFOS_DISPATCHER_METRICS_PORT', port, 9112),
@@ -248,6 +247,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
           .regex(/^[A-Za-z0-9._-]+(\+[A-Za-z0-9._-]+)?$/, 'an OS name, optionally +variant'),
         'nefos-image+default',
       ),
+      allocatorCapacityMaxAgeSeconds: r.get('NEFOS_ALLOCATOR_CAPACITY_MAX_AGE', positiveInt, 60),
     },
     quotas: {
       instances: r.get('NEFOS_QUOTA_INSTANCES', nonNegativeInt, 10),

@@ -89,6 +89,11 @@ export interface NefosConfig {
     rescanIntervalSeconds: number;
     /** RAPI of the master eventd runs beside, for reading instances back after a job. */
     rapiUrl: string;
+    /**
+     * The backend name eventd puts in every message (`cluster`): the name the cluster is
+     * registered under in Nefos (`nefos-manage backend-add`). Defaults to NEFOS_CLUSTER_NAME.
+     */
+    cluster: string;
   };
   dispatcher: {
     metricsPort: number;
@@ -123,6 +128,8 @@ export interface NefosConfig {
      * Ganeti backend must have it installed; the embedded master knows nefos-image and snf-image.
      */
     instanceOs: string;
+    /** Backend capacity older than this is re-read through RAPI before the allocator places a server. */
+    allocatorCapacityMaxAgeSeconds: number;
   };
   quotas: QuotaDefaults;
   /** Operations: `/metrics` on every process and the admin dashboard. */
