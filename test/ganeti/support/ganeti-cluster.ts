@@ -101,6 +101,8 @@ export class GanetiCluster {
   private readonly hostLink = `ngh${randomBytes(3).toString('hex')}`;
   private readonly bridge = 'gnt-br0';
   private child: ChildProcess | null = null;
+  /** Host pid of the namespace's pid 1 (the script). */
+  private nsInit = 0;
   private lines: string[] = [];
   private waiters: Array<() => void> = [];
   private output = '';
@@ -232,9 +234,9 @@ export class GanetiCluster {
       for (const w of this.waiters.splice(0)) w();
     });
     await this.expect('ready', 30_000);
+    this.nsInit = this.initPid();
     for (const ns of NAMESPACES) {
-      // unshare itself is in the new namespaces except pid (its child is pid 1 there)
-      const inode = nsInode(ns === 'pid' ? this.initPid() : child.pid!, ns);
+      const inode = nsInode(this.nsInit, ns);
       if (inode) this.namespaces[ns] = inode;
     }
     run('ip', [
@@ -311,6 +313,20 @@ export class GanetiCluster {
   private owner(path: string): { uid: number; gid: number } {
     const out = run('stat', ['-c', '%u %g', path]).trim().split(' ').map(Number);
     return { uid: out[0], gid: out[1] };
+  }
+
+  /** Runs a command inside the cluster's namespaces (e.g. `gnt-job archive`); returns stdout. */
+  exec(cmd: string, ...args: string[]): string {
+    return run('nsenter', [
+      `--target=${this.nsInit}`,
+      '--mount',
+      '--uts',
+      '--net',
+      '--pid',
+      '--',
+      cmd,
+      ...args,
+    ]);
   }
 
   /** Our RAPI client, as the API and eventd use it against this cluster. */
