@@ -148,7 +148,7 @@ export async function launchStack(
 
     printBanner(
       config,
-      children.map((c) => (c.name.startsWith('api-') ? `${c.name} (:${c.ports[0].port})` : c.name)),
+      children.map((c) => (c.name.includes('-') ? `${c.name} (:${c.ports[0].port})` : c.name)),
       { adminPassword, rapiPassword, hypervisor, databaseUrl, redisUrl },
     );
     return { stop };

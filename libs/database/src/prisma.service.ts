@@ -16,7 +16,12 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
         'DATABASE_URL is not set and no private database is recorded; start the stack with `npm start` or set DATABASE_URL',
       );
     }
-    super({ adapter: new PrismaPg({ connectionString: config.database.url, max: 10 }) });
+    super({
+      adapter: new PrismaPg({
+        connectionString: config.database.url,
+        max: config.database.poolMax,
+      }),
+    });
   }
 
   async onModuleDestroy(): Promise<void> {

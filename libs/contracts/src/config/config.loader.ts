@@ -150,6 +150,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     database: {
       url: r.get('DATABASE_URL', url(['postgres:', 'postgresql:'])) ?? services.databaseUrl,
       privatePort: r.get('NEFOS_PG_PORT', port, 55432),
+      poolMax: r.get('NEFOS_DB_POOL_MAX', positiveInt, 10),
     },
     redis: {
       url: r.get('REDIS_URL', url(['redis:', 'rediss:'])) ?? services.redisUrl,

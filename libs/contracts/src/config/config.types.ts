@@ -18,7 +18,12 @@ export interface NefosConfig {
   listenHost: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   logFormat: LogFormat;
-  database: { url: string | undefined; privatePort: number };
+  database: {
+    url: string | undefined;
+    privatePort: number;
+    /** Postgres connections each process may hold (its pool's size). */
+    poolMax: number;
+  };
   redis: { url: string | undefined; privatePort: number; prefix: string };
   /** How long to wait for a configured Postgres/Redis before giving up. */
   serviceWaitMs: number;
