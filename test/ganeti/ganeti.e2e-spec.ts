@@ -353,8 +353,12 @@ describeIfGaneti('a real Ganeti cluster as a second backend', () => {
       // And the hooks, run by Ganeti inside its namespace, reported the NIC.
       const hooks = (await inspector.jobs(QueueName.Network))
         .map((j) => j.data)
-        .filter((m) => m.cluster === BACKEND && m.operation === 'OP_INSTANCE_CREATE');
-      expect(hooks.length).toBeGreaterThan(0);
+        .filter((m) => m.cluster === BACKEND && m.operation === 'OP_INSTANCE_CREATE')
+        .filter((m) => 'instance' in m && m.instance === instance);
+      const created = ops.find((m) => m.operation === 'OP_INSTANCE_CREATE')!;
+      const { jobFields } = created as unknown as { jobFields: { nics: Array<{ mac: string }> } };
+      const mac = jobFields.nics[0].mac;
+      expect(hooks.map((m) => 'nics' in m && m.nics?.map((n) => n.mac))).toEqual([[mac]]);
     } finally {
       await inspector.close();
     }
