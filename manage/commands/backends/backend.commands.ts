@@ -13,12 +13,12 @@ const COLUMNS = [
   'hypervisor',
   'drained',
   'offline',
-  'access',
   'nodes',
   'cpus',
   'mem_free',
   'disk_free',
   'instances',
+  'access',
   'heartbeat',
 ];
 
