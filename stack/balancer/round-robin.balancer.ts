@@ -51,7 +51,10 @@ export class RoundRobinBalancer {
     if (upstreams.length === 0) throw new Error('a balancer needs at least one upstream');
     this.downUntil = upstreams.map(() => 0);
     this.served = upstreams.map(() => 0);
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) =>
+      // A client that goes away while its body is read leaves nothing to answer.
+      this.handle(req, res).catch(() => res.destroy()),
+    );
     this.server.keepAliveTimeout = 65_000;
   }
 
