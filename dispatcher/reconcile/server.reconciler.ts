@@ -71,6 +71,9 @@ export class ServerReconciler {
     const all = await this.backends.list();
     const chosen = onlyBackend ? all.filter((b) => b.name === onlyBackend) : all;
     if (onlyBackend && chosen.length === 0) throw new Error(`no backend named ${onlyBackend}`);
+    if (onlyBackend && chosen[0].offline) {
+      throw new Error(`backend ${onlyBackend} is offline: it is not contacted`);
+    }
     const findings: Finding[] = [];
     for (const b of chosen) {
       if (b.offline) continue; // an offline backend is not contacted at all

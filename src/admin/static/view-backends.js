@@ -36,6 +36,13 @@ export function backends(ctx) {
             ' ',
             flags(b),
             h('span', { class: 'muted' }, ` ${b.hypervisor} · ${b.rapiUrl}`),
+            h(
+              'span',
+              { class: 'muted', 'data-testid': 'backend-access' },
+              b.public
+                ? ' · public'
+                : ` · only for project${b.projects.length === 1 ? '' : 's'} ${b.projects.join(', ') || '(none)'}`,
+            ),
           ),
           h(
             'p',
