@@ -42,6 +42,11 @@ describe('fits', () => {
     expect(fits(backend('a', { dfree: 1023 }), tiny)).toBe(false);
   });
 
+  it('is not limited by a figure the backend does not report (total 0)', () => {
+    expect(fits(backend('a', { dtotal: 0, dfree: 0 }), tiny)).toBe(true);
+    expect(fits(backend('a', { mtotal: 0, mfree: 0 }), tiny)).toBe(true);
+  });
+
   it('does not refuse a backend whose CPUs are all taken (vCPUs are overcommitted)', () => {
     expect(fits(backend('a', { cfree: 0 }), tiny)).toBe(true);
   });
@@ -62,9 +67,10 @@ describe('score', () => {
     expect(score(b, d)).toBeCloseTo(0.5 * 0.6 + 0.5 * (0.5 + 0.6));
   });
 
-  it('counts an unknown total as fully loaded', () => {
-    expect(score(backend('a', { ctotal: 0, cfree: 0 }), tiny)).toBeGreaterThan(
-      score(backend('b'), tiny),
+  it('lets a figure the backend does not report weigh nothing', () => {
+    const noDisk = backend('a', { dtotal: 0, dfree: 0 });
+    expect(score(noDisk, tiny)).toBeCloseTo(
+      score(backend('b'), tiny) - 0.5 * (1024 / (100 * 1024)),
     );
   });
 });

@@ -28,19 +28,26 @@ export function demandOf(flavor: {
   return { vcpus: flavor.vcpus, memoryMib: flavor.ramMb, diskMib: flavor.diskGb * 1024 };
 }
 
-/** Free memory and disk hold the demand (CPUs are shared, so they only weigh in the score). */
+/**
+ * Free memory and disk hold the demand (CPUs are shared, so they only weigh in the score). A
+ * figure the backend does not report (total 0, e.g. a Ganeti cluster without shared storage for
+ * diskless instances) does not limit it: the backend's own allocator is the judge there.
+ */
 export function fits(b: BackendFigures, d: PlacementDemand): boolean {
-  return b.mfree >= d.memoryMib && b.dfree >= d.diskMib;
+  const memOk = b.mtotal === 0 || b.mfree >= d.memoryMib;
+  const diskOk = b.dtotal === 0 || b.dfree >= d.diskMib;
+  return memOk && diskOk;
 }
 
 /**
  * Synnefo's weighting, `0.5·cpu_ratio + 0.5·(mem_ratio + disk_ratio)`, of the load the backend
  * would carry with the new server: each ratio is the used share of the total after placing it.
- * CPU may be overcommitted, so its ratio can exceed 1; an unknown total counts as fully loaded.
+ * CPU may be overcommitted, so its ratio can exceed 1; a total the backend does not report
+ * weighs nothing (as in Synnefo).
  */
 export function score(b: BackendFigures, d: PlacementDemand): number {
   const ratio = (total: number, free: number, add: number): number =>
-    total > 0 ? (total - free + add) / total : 1;
+    total > 0 ? (total - free + add) / total : 0;
   const cpu = ratio(b.ctotal, b.cfree, d.vcpus);
   const mem = ratio(b.mtotal, b.mfree, d.memoryMib);
   const disk = ratio(b.dtotal, b.dfree, d.diskMib);

@@ -9,6 +9,9 @@ import {
 import { CapacityService } from '../admin/inventory/capacity.service';
 import { noHostReason, rank } from './allocation-policy';
 
+/** Before refusing a server for lack of room, figures older than this are read again. */
+const RECHECK_AGE_MS = 2000;
+
 export type Placement =
   | { placed: true; backend: Backend; score: number | null }
   | { placed: false; reason: string; serverGone?: boolean };
@@ -23,6 +26,8 @@ export type Placement =
  */
 @Injectable()
 export class BackendAllocator {
+  private turn: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly repo: BackendPlacementRepository,
     private readonly capacity: CapacityService,
@@ -33,7 +38,36 @@ export class BackendAllocator {
   /** Places the (already inserted, not yet placed) server on a backend, or says why not. */
   async place(projectId: string, serverId: string, demand: PlacementDemand): Promise<Placement> {
     const maxAgeMs = this.config.compute.allocatorCapacityMaxAgeSeconds * 1000;
-    await this.capacity.refreshOlderThan(await this.repo.candidates(projectId), maxAgeMs);
+    const candidates = await this.repo.candidates(projectId);
+    await this.capacity.refreshOlderThan(candidates, maxAgeMs);
+    const first = await this.tryPlace(projectId, serverId, demand);
+    if (first.placed || first.serverGone || candidates.length === 0) return first;
+    // Between reads the figures are an estimate that only goes down (a deleted server's room
+    // comes back with the next read): read them again before refusing anyone.
+    const reread = await this.capacity.refreshOlderThan(candidates, RECHECK_AGE_MS);
+    return reread.some((r) => r.ok) ? this.tryPlace(projectId, serverId, demand) : first;
+  }
+
+  /**
+   * One placement transaction at a time per process: concurrent creates wait here rather than on
+   * the candidates' row locks, where each waiter would hold a pooled database connection that the
+   * other creates need (the row locks still order placements across API replicas).
+   */
+  private tryPlace(
+    projectId: string,
+    serverId: string,
+    demand: PlacementDemand,
+  ): Promise<Placement> {
+    const run = this.turn.then(() => this.placeLocked(projectId, serverId, demand));
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private placeLocked(
+    projectId: string,
+    serverId: string,
+    demand: PlacementDemand,
+  ): Promise<Placement> {
     return this.repo.transaction(async (tx) => {
       const candidates = await this.repo.lockCandidates(tx, projectId);
       const [best] = rank(candidates, demand);

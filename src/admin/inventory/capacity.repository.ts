@@ -72,8 +72,9 @@ export class CapacityRepository {
         where: { id: backendId },
         data: {
           ...totals,
-          mfree: totals.mfree - Number(pending.memory),
-          dfree: totals.dfree - Number(pending.disk),
+          // A figure the backend does not report (total 0) stays as it is: it limits nothing.
+          mfree: totals.mtotal > 0 ? totals.mfree - Number(pending.memory) : totals.mfree,
+          dfree: totals.dtotal > 0 ? totals.dfree - Number(pending.disk) : totals.dfree,
           pinstCnt: totals.pinstCnt + Number(pending.n),
           capacityAt: new Date(),
         },

@@ -48,8 +48,8 @@ export class BackendPlacementRepository {
   }
 
   /**
-   * Takes the demand off the backend's free figures (figures never read are left alone: there is
-   * nothing to count against) and records the server's backend, unless the server was deleted
+   * Takes the demand off the backend's free figures (figures never read, or not reported, are
+   * left alone: there is nothing to count against) and records the server's backend, unless the server was deleted
    * meanwhile. False when the server is gone.
    */
   async take(tx: Tx, backendId: string, serverId: string, d: PlacementDemand): Promise<boolean> {
@@ -59,7 +59,8 @@ export class BackendPlacementRepository {
     if (placed === 0) return false;
     await tx.$executeRaw`
       UPDATE "Backend" SET
-        "mfree" = "mfree" - ${d.memoryMib}, "dfree" = "dfree" - ${d.diskMib},
+        "mfree" = CASE WHEN "mtotal" > 0 THEN "mfree" - ${d.memoryMib} ELSE "mfree" END,
+        "dfree" = CASE WHEN "dtotal" > 0 THEN "dfree" - ${d.diskMib} ELSE "dfree" END,
         "cfree" = GREATEST("cfree" - ${d.vcpus}, 0), "pinstCnt" = "pinstCnt" + 1
       WHERE "id" = ${backendId}::uuid AND "capacityAt" IS NOT NULL`;
     return true;
