@@ -16,6 +16,7 @@ const args = cli(
     connections: { type: 'string', default: '1,8,32', help: 'connection counts' },
     duration: { type: 'string', default: '10', help: 'seconds per measurement' },
     warmup: { type: 'string', default: '2', help: 'seconds of warm-up before each measurement' },
+    cases: { type: 'string', default: 'detail_page,show', help: 'what to measure' },
   },
 );
 
@@ -52,6 +53,8 @@ async function api(
     url,
     connections,
     duration: seconds,
+    // a 1,000-row page at 32 connections on two cores waits well past autocannon's 10 s default
+    timeout: 120,
     headers: { 'X-Auth-Token': token, Accept: 'application/json' },
     requests: paths.map((path) => ({ method: 'GET', path })),
   });
@@ -142,7 +145,10 @@ async function main(): Promise<void> {
     { key: 'detail_page', paths: pagePaths, queries: pageQueries, rows: (n: number) => n > 0 },
     { key: 'show', paths: showPaths, queries: showQueries, rows: (n: number) => n === 1 },
   ];
-  for (const c of cases) {
+  const wanted = args.cases!.split(',');
+  const unknown = wanted.filter((w) => !cases.some((c) => c.key === w));
+  if (unknown.length) throw new Error(`--cases: unknown ${unknown.join(', ')}`);
+  for (const c of cases.filter((x) => wanted.includes(x.key))) {
     for (const n of conns) {
       progress(
         BENCH,
@@ -153,6 +159,10 @@ async function main(): Promise<void> {
       await sleep(500);
       if (warmup) await raw(pg, c.queries, n, warmup, c.rows);
       const r = await raw(pg, c.queries, n, duration, c.rows);
+      progress(
+        BENCH,
+        `${c.key} c${n}: API ${a.rate.toFixed(1)} req/s p50 ${a.p50} ms; raw ${r.rate.toFixed(1)} q/s p50 ${r.p50.toFixed(1)} ms`,
+      );
       const floorName = `raw Postgres, ${n} conn`;
       figures.push(
         {
@@ -172,6 +182,7 @@ async function main(): Promise<void> {
     connections: conns,
     duration,
     pageSize: PAGE,
+    cases: wanted,
   });
 }
 

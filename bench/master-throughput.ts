@@ -252,6 +252,8 @@ async function main(): Promise<void> {
         figure: `${op}.jobs_per_s`,
         value: count / r.spanSeconds,
         unit: 'jobs/s',
+        floor: floorRate,
+        floorName: 'GET /version req/s',
         note: 'N / (last end_ts - first received_ts)',
       },
       {

@@ -63,6 +63,27 @@ async function waitUntil(
   }
 }
 
+/** Stops the burst; a 5xx comes with the API's last log lines (they name the request id). */
+async function failed(
+  stack: BenchStack,
+  what: string,
+  r: { status: number; body: unknown },
+): Promise<never> {
+  await sleep(1000); // the log line travels through a pipe: let it arrive
+  const log = r.status >= 500 ? `\napi log:\n${stack.procs.get('api')?.output().slice(-6000)}` : '';
+  throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}${log}`);
+}
+
+/** `fn`, called at most once per `ms` (progress lines during a long submit loop). */
+function every<A extends unknown[]>(ms: number, fn: (...a: A) => void): (...a: A) => void {
+  let last = Date.now();
+  return (...a) => {
+    if (Date.now() - last < ms) return;
+    last = Date.now();
+    fn(...a);
+  };
+}
+
 /** Event-to-row latencies from the dispatcher's trail lines (`at` minus the event's backend time). */
 async function eventLatencies(
   prisma: PrismaClient,
@@ -181,6 +202,7 @@ export async function createAndDelete(
   const createMs: number[] = [];
   const cpu0 = cpuTotals(stack);
   const t0 = Date.now();
+  const note = every(10000, (n: number) => progress(bench, `${n}/${opts.count} creates accepted`));
   const ids = await pool(
     Array.from({ length: opts.count }, (_, i) => i),
     opts.concurrency,
@@ -190,7 +212,8 @@ export async function createAndDelete(
         server: { name: `burst-${i}`, flavorRef, imageRef },
       });
       createMs.push(elapsedMs(t));
-      if (r.status !== 202) throw new Error(`create ${i}: ${r.status} ${JSON.stringify(r.body)}`);
+      if (r.status !== 202) await failed(stack, `create ${i}`, r);
+      note(createMs.length);
       return r.body.server.id;
     },
   );
@@ -251,11 +274,15 @@ export async function createAndDelete(
   const deleteMs: number[] = [];
   const cpu1 = cpuTotals(stack);
   const t1 = Date.now();
+  const noteDelete = every(10000, (n: number) =>
+    progress(bench, `${n}/${opts.count} deletes accepted`),
+  );
   await pool(ids, opts.concurrency, async (id) => {
     const t = process.hrtime.bigint();
     const r = await call('DELETE', `/servers/${id}`);
     deleteMs.push(elapsedMs(t));
-    if (r.status !== 204) throw new Error(`delete ${id}: ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.status !== 204) await failed(stack, `delete ${id}`, r);
+    noteDelete(deleteMs.length);
   });
   const delAfter = await rapiTotals(stack, 'DELETE', '/2/instances/:name');
   await waitUntil(

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { cpus, hostname, release, totalmem } from 'node:os';
+import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '@nefos/contracts';
+import { projectRoot } from '@nefos/contracts/paths';
 
 /** One measured figure, with the floor it is compared against when there is one. */
 export interface Figure {
@@ -15,6 +15,16 @@ export interface Figure {
   /** value / floor (computed when both are known). */
   ratio?: number | null;
   note?: string;
+}
+
+// The machine is shared: the load when the benchmark started and when it reported goes beside
+// the figures, so a reader can tell a quiet run from a busy one.
+const LOAD_AT_START = loadavg();
+
+/** 1-, 5- and 15-minute load averages at the start of the run and now, e.g. "0.52 0.61 0.70 -> ...". */
+export function load(): string {
+  const f = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' ');
+  return `${f(LOAD_AT_START)} -> ${f(loadavg())}`;
 }
 
 export function machine(): string {
@@ -46,12 +56,20 @@ function withRatio(f: Figure): Figure {
   return ratio === undefined ? f : { ...f, ratio };
 }
 
-/**
- * Prints the table, then one JSON line per figure, and appends the lines to
- * `bench/results/<bench>.jsonl` (not committed) so the README table can be rebuilt from them.
- */
-export function report(bench: string, title: string, figures: Figure[], params: object): void {
-  const date = new Date().toISOString();
+export interface RunInfo {
+  date: string;
+  machine: string;
+  load: string;
+}
+
+/** The table (with the notes under it) and one JSON line per figure; no output of its own. */
+export function formatReport(
+  bench: string,
+  title: string,
+  figures: Figure[],
+  params: object,
+  run: RunInfo,
+): { table: string; json: string[] } {
   const rows = figures.map(withRatio);
   const header = ['figure', 'value', 'unit', 'floor', 'ratio', 'floor is'];
   const cells = rows.map((f) => [
@@ -68,10 +86,10 @@ export function report(bench: string, title: string, figures: Figure[], params: 
       .map((c, i) => (i === 1 || i === 3 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
-  const out: string[] = [
+  const table = [
     '',
-    `${title}`,
-    `date ${date}; machine ${machine()}`,
+    title,
+    `date ${run.date}; machine ${run.machine}; load ${run.load}`,
     `parameters ${JSON.stringify(params)}`,
     '',
     line(header),
@@ -79,7 +97,7 @@ export function report(bench: string, title: string, figures: Figure[], params: 
     ...cells.map(line),
     ...rows.filter((f) => f.note).map((f) => `  ${f.figure}: ${f.note}`),
     '',
-  ];
+  ].join('\n');
   const json = rows.map((f) =>
     JSON.stringify({
       bench,
@@ -88,12 +106,21 @@ export function report(bench: string, title: string, figures: Figure[], params: 
       unit: f.unit,
       ...(f.floor !== undefined ? { floor: f.floor, floor_is: f.floorName ?? null } : {}),
       ...(f.ratio !== undefined ? { ratio: f.ratio } : {}),
-      date,
-      machine: machine(),
+      ...run,
       params,
     }),
   );
-  process.stdout.write(out.join('\n') + '\n' + json.join('\n') + '\n');
+  return { table, json };
+}
+
+/**
+ * Prints the table, then one JSON line per figure, and appends the lines to
+ * `bench/results/<bench>.jsonl` (not committed) so the README table can be rebuilt from them.
+ */
+export function report(bench: string, title: string, figures: Figure[], params: object): void {
+  const run = { date: new Date().toISOString(), machine: machine(), load: load() };
+  const { table, json } = formatReport(bench, title, figures, params, run);
+  process.stdout.write(table + '\n' + json.join('\n') + '\n');
   try {
     const dir = join(projectRoot(), 'bench', 'results');
     mkdirSync(dir, { recursive: true });

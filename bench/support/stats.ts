@@ -25,7 +25,10 @@ export function elapsedMs(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight; results in input order. After the
+ * first failure no new call starts (the benchmark is going to clean up), and that failure is thrown.
+ */
 export async function pool<T, R>(
   items: readonly T[],
   limit: number,
@@ -33,12 +36,18 @@ export async function pool<T, R>(
 ): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
       for (;;) {
         const i = next++;
-        if (i >= items.length) return;
-        out[i] = await fn(items[i], i);
+        if (failed || i >= items.length) return;
+        try {
+          out[i] = await fn(items[i], i);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
       }
     }),
   );
