@@ -142,6 +142,14 @@ export async function startPipeline(extra: Record<string, string> = {}): Promise
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
+      const requestId = res.headers.get('x-openstack-request-id');
+      if (res.status >= 500 && requestId) {
+        // An unexpected error is explained only in the API's log: show its lines with the test.
+        const lines = (procs.api ?? [])
+          .flatMap((proc) => proc.output().split('\n'))
+          .filter((l) => l.includes(requestId));
+        process.stderr.write(`${method} ${path}: ${res.status} ${text}\n${lines.join('\n')}\n`);
+      }
       return {
         status: res.status,
         body: (text ? JSON.parse(text) : {}) as never,
