@@ -119,13 +119,11 @@ describeIfGaneti('a real Ganeti cluster as a second backend', () => {
   beforeAll(async () => {
     const t = Date.now();
     // The stack and the Ganeti cluster boot side by side (gnt-cluster init takes a while).
-    const [pipeline, ganeti] = await Promise.all([
-      startPipeline(),
-      GanetiCluster.start().catch((err: Error) => err),
-    ]);
-    p = pipeline;
-    if (ganeti instanceof Error) throw ganeti;
-    cluster = ganeti;
+    // Both settle before anything is thrown, so afterAll stops whichever one did come up.
+    const [pipeline, ganeti] = await Promise.allSettled([startPipeline(), GanetiCluster.start()]);
+    if (pipeline.status === 'fulfilled') p = pipeline.value;
+    if (ganeti.status === 'fulfilled') cluster = ganeti.value;
+    for (const r of [pipeline, ganeti]) if (r.status === 'rejected') throw r.reason;
     timings.boot = Date.now() - t;
     fleet = new Fleet(p);
     admin = await createTestIdentity(p.prisma, { roles: ['admin'] });
