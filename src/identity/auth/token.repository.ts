@@ -51,42 +51,63 @@ export interface TokenView {
   roles: Array<{ id: string; name: string }>;
 }
 
+interface TokenRow {
+  hash: string;
+  auditId: string;
+  methods: string[];
+  issuedAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  projectId: string | null;
+  userId: string;
+  userName: string;
+  userDomainId: string;
+  userEnabled: boolean;
+  pId: string | null;
+  pName: string | null;
+  pEnabled: boolean | null;
+  roles: string[];
+}
+
 /** Token rows (stored by SHA-256 hash) with the user, project and roles they stand for. */
 @Injectable()
 export class TokenRepository {
   constructor(private readonly prisma: PrismaService) {}
 
+  /**
+   * One statement for the token, its user, project and role names: every API request runs this
+   * before anything else, and as Prisma reads with includes it was a round trip per table
+   * (token, user, project, role assignments, roles); see bench/README.md.
+   */
   async findByHash(hash: string): Promise<TokenRecord | null> {
-    const token = await this.prisma.token.findUnique({
-      where: { hash },
-      include: { user: { select: { id: true, name: true, domainId: true, enabled: true } } },
-    });
-    if (!token) return null;
-    let project: TokenRecord['project'] = null;
-    let roles: string[] = [];
-    if (token.projectId) {
-      const p = await this.prisma.project.findUnique({
-        where: { id: token.projectId },
-        select: { id: true, name: true, enabled: true },
-      });
-      project = p;
-      const assignments = await this.prisma.roleAssignment.findMany({
-        where: { userId: token.userId, projectId: token.projectId },
-        select: { role: { select: { name: true } } },
-      });
-      roles = assignments.map((a) => a.role.name).sort();
-    }
+    const [row] = await this.prisma.$queryRaw<TokenRow[]>`
+      SELECT t."hash", t."auditId", t."methods", t."issuedAt", t."expiresAt", t."revokedAt",
+        t."projectId", u."id" AS "userId", u."name" AS "userName", u."domainId" AS "userDomainId",
+        u."enabled" AS "userEnabled", p."id" AS "pId", p."name" AS "pName",
+        p."enabled" AS "pEnabled",
+        CASE WHEN t."projectId" IS NULL THEN ARRAY[]::text[] ELSE ARRAY(
+          SELECT r."name" FROM "RoleAssignment" ra JOIN "Role" r ON r."id" = ra."roleId"
+           WHERE ra."userId" = t."userId" AND ra."projectId" = t."projectId") END AS "roles"
+        FROM "Token" t JOIN "User" u ON u."id" = t."userId"
+        LEFT JOIN "Project" p ON p."id" = t."projectId"
+       WHERE t."hash" = ${hash}`;
+    if (!row) return null;
     return {
-      hash: token.hash,
-      auditId: token.auditId,
-      methods: token.methods,
-      issuedAt: token.issuedAt,
-      expiresAt: token.expiresAt,
-      revokedAt: token.revokedAt,
-      projectId: token.projectId,
-      user: token.user,
-      project,
-      roles,
+      hash: row.hash,
+      auditId: row.auditId,
+      methods: row.methods,
+      issuedAt: row.issuedAt,
+      expiresAt: row.expiresAt,
+      revokedAt: row.revokedAt,
+      projectId: row.projectId,
+      user: {
+        id: row.userId,
+        name: row.userName,
+        domainId: row.userDomainId,
+        enabled: row.userEnabled,
+      },
+      project: row.pId === null ? null : { id: row.pId, name: row.pName!, enabled: row.pEnabled! },
+      roles: [...row.roles].sort(),
     };
   }
 

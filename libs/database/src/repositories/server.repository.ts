@@ -66,6 +66,55 @@ export const STATUS_SQL = Prisma.sql`(CASE
   WHEN s."operstate" = 'STOPPED' THEN 'SHUTOFF'
 END)`;
 
+type ViewRelations = Pick<ServerWithView, 'metadata' | 'ports' | 'attachments'>;
+type PortJson = Omit<ServerWithView['ports'][number], 'createdAt' | 'updatedAt' | 'addresses'> & {
+  createdAt: string;
+  updatedAt: string;
+  addresses: Array<
+    Omit<ServerWithView['ports'][number]['addresses'][number], 'createdAt'> & { createdAt: string }
+  >;
+};
+
+const parsed = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+
+/**
+ * What SERVER_VIEW_INCLUDE loads for one server (same rows, same order) in one statement: as a
+ * Prisma include it was a query per relation (six), which made GET /servers/{id} the slowest
+ * read against its raw-SQL floor (bench/README.md). A medium test compares the two.
+ */
+async function viewRelations(tx: Tx, id: string): Promise<ViewRelations> {
+  const [row] = await tx.$queryRaw<
+    Array<{
+      metadata: ServerWithView['metadata'] | string;
+      ports: PortJson[] | string;
+      attachments: ServerWithView['attachments'] | string;
+    }>
+  >`SELECT
+      (SELECT coalesce(jsonb_agg(to_jsonb(m) ORDER BY m."key"), '[]')
+         FROM "ServerMetadata" m WHERE m."serverId" = ${id}::uuid) AS "metadata",
+      (SELECT coalesce(jsonb_agg(to_jsonb(p) || jsonb_build_object(
+           'network', jsonb_build_object('id', n."id", 'name', n."name"),
+           'addresses', (SELECT coalesce(jsonb_agg(to_jsonb(a) || jsonb_build_object(
+                 'subnet', jsonb_build_object('ipVersion', sn."ipVersion")) ORDER BY a."createdAt"), '[]')
+               FROM "IpAddress" a JOIN "Subnet" sn ON sn."id" = a."subnetId"
+              WHERE a."portId" = p."id"))
+           ORDER BY p."nicIndex", p."createdAt"), '[]')
+         FROM "Port" p JOIN "Network" n ON n."id" = p."networkId"
+        WHERE p."serverId" = ${id}::uuid) AS "ports",
+      (SELECT coalesce(jsonb_agg(jsonb_build_object('volumeId', v."volumeId") ORDER BY v."createdAt"), '[]')
+         FROM "VolumeAttachment" v WHERE v."serverId" = ${id}::uuid) AS "attachments"`;
+  return {
+    metadata: parsed(row.metadata),
+    ports: parsed(row.ports).map((port) => ({
+      ...port,
+      createdAt: new Date(port.createdAt),
+      updatedAt: new Date(port.updatedAt),
+      addresses: port.addresses.map((a) => ({ ...a, createdAt: new Date(a.createdAt) })),
+    })),
+    attachments: parsed(row.attachments),
+  };
+}
+
 export class InvalidRegexError extends Error {}
 export class MarkerNotFoundError extends Error {}
 
@@ -74,20 +123,22 @@ export class ServerRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /** A live server the caller may see (its project's, or any for admins), with its view data. */
-  findVisible(
+  async findVisible(
     id: string,
     scope: { projectId: string; all: boolean },
     tx: Tx = this.prisma,
   ): Promise<ServerWithView | null> {
-    if (!isUuid(id)) return Promise.resolve(null);
-    return tx.server.findFirst({
+    if (!isUuid(id)) return null;
+    const server = await tx.server.findFirst({
       where: { id, deleted: false, ...(scope.all ? {} : { projectId: scope.projectId }) },
-      include: SERVER_VIEW_INCLUDE,
     });
+    return server && { ...server, ...(await viewRelations(tx, id)) };
   }
 
-  findWithView(id: string, tx: Tx = this.prisma): Promise<ServerWithView | null> {
-    return tx.server.findUnique({ where: { id }, include: SERVER_VIEW_INCLUDE });
+  async findWithView(id: string, tx: Tx = this.prisma): Promise<ServerWithView | null> {
+    if (!isUuid(id)) return null;
+    const server = await tx.server.findUnique({ where: { id } });
+    return server && { ...server, ...(await viewRelations(tx, id)) };
   }
 
   /** Locks the row for the rest of the transaction (the dispatcher takes the same lock). */
