@@ -27,13 +27,16 @@ const args = cli(
 
 const PROCESSES: NefosProcess[] = ['master', 'eventd', 'dispatcher', 'api', 'console'];
 
-function read(stack: BenchStack): Record<string, { rss: number; peak: number }> {
+/** RSS of each process now; each reading also goes to stderr at once (a burst takes long). */
+function read(stack: BenchStack, when: string): Record<string, { rss: number; peak: number }> {
   const out: Record<string, { rss: number; peak: number }> = {};
   for (const name of PROCESSES) {
     const r = rss(stack.procs.get(name)!.pid);
     if (!r) throw new Error(`${name} is gone`);
     out[name] = r;
   }
+  const mib = Object.entries(out).map(([n, r]) => `${n} ${(r.rss / MiB).toFixed(1)}`);
+  progress(BENCH, `RSS ${when} (MiB): ${mib.join(', ')}`);
   return out;
 }
 
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
   const project = await benchProject(stack.prisma, 'bench-memory');
   const floor = await idleNode(settleMs);
   await sleep(settleMs);
-  const idle = read(stack);
+  const idle = read(stack, 'idle');
   let loaded: ReturnType<typeof read> = idle;
   await createAndDelete(
     BENCH,
@@ -72,12 +75,11 @@ async function main(): Promise<void> {
     },
     async () => {
       await sleep(settleMs);
-      loaded = read(stack);
-      progress(BENCH, `read RSS with ${count} servers ACTIVE`);
+      loaded = read(stack, `with ${count} servers ACTIVE`);
     },
   );
   await sleep(settleMs);
-  const after = read(stack);
+  const after = read(stack, 'after the deletes');
   const floorMiB = floor / MiB;
   const figures: Figure[] = PROCESSES.flatMap((name) => [
     {

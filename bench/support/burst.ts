@@ -14,6 +14,8 @@ export interface PhaseFigures {
   masterPerSecond: number;
   /** Milliseconds of each API answer (202 / 204). */
   answerMs: number[];
+  /** Requests answered 503 (backend unreachable, nothing changed) and sent again. */
+  retried503: number;
   /** Mean of the API's RAPI calls made for this phase, ms. */
   rapiMeanMs: number | null;
   /** Backend timestamp of each event message to its row update, ms: all messages, successes. */
@@ -175,14 +177,15 @@ function cpuSince(stack: BenchStack, before: Record<string, number>): Record<str
 
 /**
  * N creates through the API until every server is ACTIVE, then N deletes until every one is gone,
- * with `between` called while the fleet is up (the memory benchmark reads RSS there).
+ * with `between` called while the fleet is up (the memory benchmark reads RSS there, the pipeline
+ * reports the create phase so that a failure among the deletes does not lose it).
  */
 export async function createAndDelete(
   bench: string,
   stack: BenchStack,
   project: BenchProject,
   opts: BurstOptions,
-  between: () => Promise<void> = async () => undefined,
+  between: (create: PhaseFigures) => Promise<void> = async () => undefined,
 ): Promise<{ create: PhaseFigures; remove: PhaseFigures }> {
   const { flavorRef, imageRef } = await benchFlavor(stack.prisma);
   const rapi = new RapiClient({
@@ -192,8 +195,23 @@ export async function createAndDelete(
     timeoutMs: 60000,
     retries: 2,
   });
-  const call = (method: string, path: string, body?: unknown) =>
-    computeCall<{ server: { id: string } }>(stack.apiUrl, project.token, method, path, body);
+  // A 503 says the backend did not answer and nothing changed, "try again later": a client does,
+  // up to five times with a growing pause; the count goes into the figures.
+  const retried = { create: 0, delete: 0 };
+  const call = async (method: string, path: string, body?: unknown) => {
+    for (let attempt = 1; ; attempt++) {
+      const r = await computeCall<{ server: { id: string } }>(
+        stack.apiUrl,
+        project.token,
+        method,
+        path,
+        body,
+      );
+      if (r.status !== 503 || attempt > 5) return r;
+      retried[method === 'POST' ? 'create' : 'delete']++;
+      await sleep(2000 * attempt);
+    }
+  };
   const where = { projectId: project.projectId };
 
   // ---- creates ----
@@ -259,6 +277,7 @@ export async function createAndDelete(
     perSecond: opts.count / ((createdAt - t0) / 1000),
     masterPerSecond: await masterRate(rapi, names, 'OP_INSTANCE_CREATE'),
     answerMs: createMs,
+    retried503: retried.create,
     rapiMeanMs: meanMs(rapiBefore, rapiAfter),
     eventToDbMs: createEvents.all,
     successToDbMs: createEvents.success,
@@ -266,7 +285,7 @@ export async function createAndDelete(
     cpu: cpuSince(stack, cpu0),
   };
 
-  await between();
+  await between(create);
 
   // ---- deletes ----
   progress(bench, `deleting ${opts.count} servers through the API (${opts.concurrency} at a time)`);
@@ -304,6 +323,7 @@ export async function createAndDelete(
     perSecond: opts.count / ((deletedAt - t1) / 1000),
     masterPerSecond: await masterRate(rapi, names, 'OP_INSTANCE_REMOVE'),
     answerMs: deleteMs,
+    retried503: retried.delete,
     rapiMeanMs: meanMs(delBefore, delAfter),
     eventToDbMs: removeEvents.all,
     successToDbMs: removeEvents.success,
