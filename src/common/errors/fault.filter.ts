@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@n
 import type { Request, Response } from 'express';
 import { NEFOS_CONFIG, NEFOS_LOGGER, type Logger, type NefosConfig } from '@nefos/contracts';
 import { InvalidQuotaError, QuotaExceededError } from '@nefos/database';
+import { isDatabaseBusy } from './database-busy';
 import { DomainError, FAULT_STATUS, type FaultName } from './domain.error';
 
 const STATUS_FAULT: Record<number, FaultName> = Object.fromEntries(
@@ -72,6 +73,21 @@ export class FaultFilter implements ExceptionFilter {
       message = exception.message;
     } else if (parsed) {
       ({ status, message } = parsed);
+    } else if (isDatabaseBusy(exception)) {
+      // Overload, not a fault of the request: nothing was committed, so a retry is safe.
+      status = 503;
+      message =
+        'The service is too busy to handle the request now; nothing was changed, try again shortly.';
+      headers = { 'Retry-After': '5' };
+      this.logger.warn(
+        {
+          err: exception,
+          requestId:
+            req.headers['x-openstack-request-id'] ?? res.getHeader('x-openstack-request-id'),
+          path: req.originalUrl,
+        },
+        'database busy: answered 503',
+      );
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       const body = exception.getResponse();

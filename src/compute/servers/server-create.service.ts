@@ -144,7 +144,7 @@ export class ServerCreateService {
         }
         return made;
       },
-      { timeout: 30000, maxWait: 10000 },
+      { timeout: 30000, maxWait: 20000 },
     );
     for (const row of rows) {
       await this.submit(row.id, projectId, row.commissionId, row.nics, plan, requestId);

@@ -65,10 +65,15 @@ export class ServerTaskRunner {
     @Inject(NEFOS_CONFIG) private readonly config: NefosConfig,
   ) {}
 
-  /** Long enough for the RAPI call with its retries: the row lock is held meanwhile. */
+  /**
+   * Long enough for the RAPI call with its retries and, when the write timed out, the job-list
+   * lookups of `submitOnce`: the row lock is held meanwhile, and a transaction that expired after
+   * the master accepted the job would lose its id. The wait for a pooled connection is generous
+   * because a burst of creates queues for connections here.
+   */
   get txOptions(): { timeout: number; maxWait: number } {
     const { timeoutMs, retries } = this.config.rapi;
-    return { timeout: timeoutMs * (retries + 2) + 5000, maxWait: 10000 };
+    return { timeout: 2 * timeoutMs * (retries + 1) + 10000, maxWait: 20000 };
   }
 
   /** The locked row of a live server the caller may act on, or 404. */
