@@ -73,6 +73,24 @@ export function mayResubmit(msg: Pick<OpEvent, 'status' | 'operation' | 'result'
   );
 }
 
+/** A plan that records the message and changes nothing; each rule sets what it changes. */
+const NO_CHANGE: OpPlan = {
+  outcome: 'recorded',
+  bookkeeping: false,
+  state: null,
+  advanceTime: false,
+  destroy: false,
+  fault: null,
+  clearFault: false,
+  clearTask: false,
+  resize: null,
+  settle: null,
+  sync: false,
+  resourcesError: false,
+  launched: false,
+  resubmit: false,
+};
+
 /**
  * The plan once the request was submitted again: keep the task (now waiting for the new job),
  * record this event, change nothing else. backendTime moves to this event, so a redelivered copy
@@ -80,19 +98,10 @@ export function mayResubmit(msg: Pick<OpEvent, 'status' | 'operation' | 'result'
  */
 export function resubmittedPlan(plan: OpPlan): OpPlan {
   return {
-    ...plan,
+    ...NO_CHANGE,
+    bookkeeping: plan.bookkeeping,
     outcome: 'resubmitted',
-    state: null,
     advanceTime: true,
-    destroy: false,
-    fault: null,
-    clearFault: false,
-    clearTask: false,
-    resize: null,
-    settle: null,
-    sync: false,
-    resourcesError: false,
-    launched: false,
     resubmit: true,
   };
 }
@@ -170,20 +179,8 @@ export function isUnknownInstance(result: unknown, logmsg: string): boolean {
 export function planOpEvent(server: ServerFacts, msg: OpEvent): OpPlan {
   const t = timestampToMicros(msg.eventTime);
   const plan: OpPlan = {
-    outcome: 'recorded',
+    ...NO_CHANGE,
     bookkeeping: server.backendEventTime === null || t >= server.backendEventTime,
-    state: null,
-    advanceTime: false,
-    destroy: false,
-    fault: null,
-    clearFault: false,
-    clearTask: false,
-    resize: null,
-    settle: null,
-    sync: false,
-    resourcesError: false,
-    launched: false,
-    resubmit: false,
   };
   const duplicate =
     server.backendEventTime === t &&

@@ -1,17 +1,10 @@
-import type { PlacementDemand } from '@nefos/database';
+import type { Backend, PlacementDemand } from '@nefos/database';
 
-/** The figures of a backend the policy reads (a `Backend` row has them all). */
-export interface BackendFigures {
-  name: string;
-  ctotal: number;
-  cfree: number;
-  mtotal: number;
-  mfree: number;
-  dtotal: number;
-  dfree: number;
-  /** Null until the backend's capacity was read once through RAPI. */
-  capacityAt: Date | null;
-}
+/** The figures of a backend the policy reads (`capacityAt` is null until read once through RAPI). */
+export type BackendFigures = Pick<
+  Backend,
+  'name' | 'ctotal' | 'cfree' | 'mtotal' | 'mfree' | 'dtotal' | 'dfree' | 'capacityAt'
+>;
 
 export interface Ranked<B extends BackendFigures> {
   backend: B;
